@@ -1,0 +1,85 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { SinchError } from '../sinch/sinch.errors';
+import { AppError, type ErrorBody, type ErrorCode, statusForCode } from './errors';
+
+/** Writes the service's one error envelope. */
+export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
+  const body: ErrorBody = { error: message, code, requestId: String(res.req.id ?? '') };
+  if (details !== undefined) body.details = details;
+  res.status(statusForCode(code)).json(body);
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
+};
+
+/** Errors thrown by express's body parsers carry `type` and `status`. */
+type ParserError = Error & { type?: string; status?: number; expose?: boolean };
+
+function fromFramework(err: ParserError): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('INVALID_JSON', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported.');
+    default:
+      return undefined;
+  }
+}
+
+/** Sinch's own status never becomes ours: a failure upstream is a 502 (504 for a timeout). */
+function fromSinch(err: SinchError): AppError {
+  const details = {
+    sinchStatus: err.httpStatus,
+    sinchCode: err.sinchCode,
+    sinchText: err.sinchText,
+    retryable: err.retryable,
+  };
+  switch (err.kind) {
+    case 'rejected':
+      return new AppError('SINCH_REJECTED', 'Sinch refused the request.', details);
+    case 'timeout':
+      return new AppError('SINCH_TIMEOUT', 'Sinch did not answer in time.', details);
+    case 'server':
+    case 'network':
+    case 'invalid_response':
+      return new AppError('SINCH_UNAVAILABLE', 'Sinch could not be reached or failed.', details);
+  }
+}
+
+/**
+ * Three tiers: our own errors as they are, the framework's mapped to our codes, anything else a
+ * fixed 500 message. The error is attached to the response so the request log line carries it.
+ */
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  if (err instanceof SinchError) {
+    if (err.isCredentialsProblem) {
+      req.log.error(
+        { err },
+        'sinch refused our credentials: check SINCH_SERVICE_PLAN_ID and SINCH_API_TOKEN',
+      );
+    } else {
+      req.log.warn({ err }, 'sinch call failed');
+    }
+  }
+  const known =
+    err instanceof AppError
+      ? err
+      : err instanceof SinchError
+        ? fromSinch(err)
+        : fromFramework(err as ParserError);
+  if (known) {
+    sendError(res, known.code, known.message, known.details);
+    return;
+  }
+  // pino-http logs the request once, at error level, with this error and the request id.
+  res.err = err instanceof Error ? err : new Error(String(err));
+  sendError(res, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+};

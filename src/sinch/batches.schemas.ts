@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { DELIVERY_REPORT_TYPES } from '../config';
+
+/** Limits of the batches API (sinch-sms-api.md §2). */
+export const BATCH_LIMITS = {
+  maxRecipients: 1000,
+  maxBodyChars: 2000,
+  maxClientReferenceChars: 128,
+  maxCallbackUrlChars: 2048,
+} as const;
+
+export const deliveryReportTypeSchema = z.enum(DELIVERY_REPORT_TYPES);
+
+/** Body of `POST /xms/v1/{plan}/batches` for an `mt_text` batch, as far as we use it. */
+export const textBatchRequestSchema = z.object({
+  to: z.array(z.string().min(1)).min(1).max(BATCH_LIMITS.maxRecipients),
+  from: z.string().min(1).optional(),
+  body: z.string().min(1).max(BATCH_LIMITS.maxBodyChars),
+  type: z.literal('mt_text').optional(),
+  delivery_report: deliveryReportTypeSchema.optional(),
+  callback_url: z.string().max(BATCH_LIMITS.maxCallbackUrlChars).optional(),
+  client_reference: z.string().max(BATCH_LIMITS.maxClientReferenceChars).optional(),
+  send_at: z.string().optional(),
+  expire_at: z.string().optional(),
+  max_number_of_message_parts: z.number().int().min(1).optional(),
+});
+export type TextBatchRequest = z.infer<typeof textBatchRequestSchema>;
+
+/** The batch object Sinch answers with (201 on create, 200 on get/cancel); unknown fields are kept. */
+export const batchSchema = z.looseObject({
+  id: z.string().min(1),
+  to: z.array(z.string()),
+  from: z.string().optional(),
+  body: z.string().optional(),
+  type: z.string().optional(),
+  canceled: z.boolean().optional(),
+  created_at: z.string().optional(),
+  modified_at: z.string().optional(),
+  delivery_report: z.string().optional(),
+  send_at: z.string().optional(),
+  expire_at: z.string().optional(),
+  callback_url: z.string().optional(),
+  client_reference: z.string().optional(),
+});
+export type Batch = z.infer<typeof batchSchema>;
+
+/**
+ * Sinch documents two error envelopes: `{code, text}` (SDKs, older docs) and
+ * `{error: {code, message, status}}` (the current status-codes page). Both are read.
+ */
+export const sinchErrorSchema = z.looseObject({ code: z.string(), text: z.string().optional() });
+export const sinchNestedErrorSchema = z.looseObject({
+  error: z.looseObject({
+    code: z.union([z.number(), z.string()]).optional(),
+    message: z.string().optional(),
+    status: z.string().optional(),
+  }),
+});

@@ -1,0 +1,12 @@
+import nock from 'nock';
+import { afterEach, beforeAll } from 'vitest';
+
+// Nothing leaves the machine: only loopback (supertest, the emulator) is reachable.
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host.startsWith('localhost'));
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
