@@ -16,7 +16,9 @@ describe('POST /send-sms, accepted', () => {
       })
       .reply(201, (_uri, body) => sinchBatch({ id: '01JBATCH0000000000000000AA', ...(body as object) }));
 
-    const res = await request(app).post('/send-sms').send({ to: '+15551234567', message: 'Hello from Sinch!' });
+    const res = await request(app)
+      .post('/send-sms')
+      .send({ to: '+15551234567', message: 'Hello from Sinch!' });
 
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toEqual({
@@ -88,14 +90,18 @@ describe('POST /send-sms, accepted', () => {
     const { app } = makeTestApp();
     nock(FAKE_SINCH).post(batchesPath).reply(201, sinchBatch());
 
-    const res = await request(app).post('/send-sms').send({ to: '+15551234567', message: '😀'.repeat(2000) });
+    const res = await request(app)
+      .post('/send-sms')
+      .send({ to: '+15551234567', message: '😀'.repeat(2000) });
 
     expect(res.status, JSON.stringify(res.body)).toBe(202);
   });
 
   it('When the send succeeds, then the log has the batch id and never the API token', async () => {
     const { app, logs } = makeTestApp();
-    nock(FAKE_SINCH).post(batchesPath).reply(201, sinchBatch({ id: '01JLOGGED00000000000000000' }));
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .reply(201, sinchBatch({ id: '01JLOGGED00000000000000000' }));
 
     await request(app)
       .post('/send-sms')

@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** A stand-in for Sinch over real HTTP that answers each batch after `delayMs`. */
+function slowSinch(delayMs: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      setTimeout(() => {
+        res.writeHead(201, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ id: '01JSLOW0000000000000000000', to: ['15551234567'] }));
+      }, delayMs);
+    });
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () =>
+      done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
+}
+
+function startService(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/server.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
+  });
+  let output = '';
+  return new Promise((done, fail) => {
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/server listening on http:\/\/localhost:(\d+)/);
+      if (match) done({ child, port: Number(match[1]), output: () => output });
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('exit', () => fail(new Error(`service exited early:\n${output}`)));
+  });
+}
+
+let cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanup) fn();
+  cleanup = [];
+});
+
+describe('graceful shutdown', () => {
+  it('When SIGTERM arrives while a send is in flight, then the send still gets its 202 and the process exits 0', async () => {
+    const sinch = await slowSinch(800);
+    cleanup.push(() => sinch.server.close());
+    const service = await startService({
+      SINCH_SERVICE_PLAN_ID: 'plan',
+      SINCH_API_TOKEN: 'test-token-not-real',
+      SINCH_NUMBER: '+15550001111',
+      SINCH_API_BASE_URL: sinch.url,
+    });
+    cleanup.push(() => service.child.kill('SIGKILL'));
+
+    const inFlight = fetch(`http://127.0.0.1:${service.port}/send-sms`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: '+15551234567', message: 'Hello' }),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
+    service.child.kill('SIGTERM');
+
+    const res = await inFlight;
+    expect(res.status).toBe(202);
+    expect(await exited).toBe(0);
+    expect(service.output()).toContain('shut down cleanly');
+  });
+});
