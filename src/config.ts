@@ -11,6 +11,8 @@ export const DELIVERY_REPORT_TYPES = [
   'per_recipient_final',
 ] as const;
 
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/sms.sqlite';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 // `.env` files often hold `NAME=` for "not set"; treat blank as absent so defaults apply.
@@ -49,6 +51,14 @@ const envSchema = z.object({
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   RATE_LIMIT_SEND: optional(integer(0, 1_000_000)),
   TRUST_PROXY: optional(z.string()),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .refine(
+        (url) => /^(postgres(ql)?:\/\/|sqlite:|[./]|:memory:$)/.test(url),
+        'must be postgres://…, sqlite:<path> or a file path',
+      ),
+  ),
 });
 
 export type Config = {
@@ -71,6 +81,8 @@ export type Config = {
   rateLimitSendPerMinute: number;
   /** Express "trust proxy" setting: how many proxies (or which addresses) sit in front of us. */
   trustProxy: boolean | number | string;
+  /** `postgres://…` for PostgreSQL; otherwise a SQLite file (created on first start). */
+  databaseUrl: string;
 };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -114,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       logLevel: e.LOG_LEVEL ?? 'info',
       rateLimitSendPerMinute: e.RATE_LIMIT_SEND ?? 60,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import dotenv from 'dotenv';
 import { buildApp } from './app';
 import { type Config, loadConfig } from './config';
+import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
 import { createLogger, type Logger } from './logger';
 import { callbackUrl } from './sending/send-sms.service';
 import { createSinchClient } from './sinch/sinch.client';
@@ -25,7 +26,7 @@ function logStartup(log: Logger, config: Config, batchesUrl: string, address: st
   }
 }
 
-function shutdownOnSignals(server: Server, log: Logger): void {
+function shutdownOnSignals(server: Server, db: Db, log: Logger): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -39,9 +40,15 @@ function shutdownOnSignals(server: Server, log: Logger): void {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    server.close(() => {
-      log.info('shut down cleanly');
-      process.exit(0);
+    server.close(async () => {
+      try {
+        await db.destroy();
+        log.info('shut down cleanly');
+        process.exit(0);
+      } catch (err) {
+        log.error({ err }, 'closing the database failed');
+        process.exit(1);
+      }
     });
     // Keep-alive sockets turn idle as their last response ends; close them then, not after their timeout.
     server.closeIdleConnections();
@@ -51,7 +58,13 @@ function shutdownOnSignals(server: Server, log: Logger): void {
   process.on('SIGINT', stop);
 }
 
-function main(): void {
+function describeDatabase(url: string): string {
+  const target = parseDatabaseUrl(url);
+  // Never log a password that may sit in a PostgreSQL URL.
+  return target.kind === 'postgres' ? url.replace(/\/\/[^@/]*@/, '//***@') : `sqlite:${target.path}`;
+}
+
+async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const result = loadConfig(process.env);
   if (!result.ok) {
@@ -63,7 +76,16 @@ function main(): void {
   const { config } = result;
   const logger = createLogger(config.logLevel);
   const sinch = createSinchClient({ ...config.sinch });
-  const app = buildApp({ config, logger, sinch });
+  let db: Db;
+  try {
+    db = await openDatabase(parseDatabaseUrl(config.databaseUrl));
+  } catch (err) {
+    logger.fatal({ err, database: describeDatabase(config.databaseUrl) }, 'cannot open the database');
+    process.exitCode = 1;
+    return;
+  }
+  logger.info({ database: describeDatabase(config.databaseUrl) }, 'database ready');
+  const app = buildApp({ config, logger, sinch, db });
 
   const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
     const addr = server.address();
@@ -74,7 +96,7 @@ function main(): void {
     logger.fatal({ err }, 'server failed to start');
     process.exit(1);
   });
-  shutdownOnSignals(server, logger);
+  shutdownOnSignals(server, db, logger);
 }
 
-main();
+void main();

@@ -4,7 +4,7 @@ import { makeTestApp } from './helpers/app';
 
 describe('GET /health', () => {
   it('When the service runs, then it answers 200 UP with an ISO timestamp', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).get('/health');
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('UP');
@@ -14,7 +14,7 @@ describe('GET /health', () => {
 
 describe('every route', () => {
   it('When the route does not exist, then it answers 404 in the JSON error shape, not HTML', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).get('/does-not-exist');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/application\/json/);
@@ -22,7 +22,7 @@ describe('every route', () => {
   });
 
   it('When the client sends X-Request-Id, then it is echoed in the header, the error body and the logs', async () => {
-    const { app, logs } = makeTestApp();
+    const { app, logs } = await makeTestApp();
     const res = await request(app).get('/nowhere').set('X-Request-Id', 'trace-abc.123');
     expect(res.headers['x-request-id']).toBe('trace-abc.123');
     expect(res.body.requestId).toBe('trace-abc.123');
@@ -30,13 +30,13 @@ describe('every route', () => {
   });
 
   it('When X-Request-Id is unreasonable, then a fresh id replaces it', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).get('/health').set('X-Request-Id', '<script>'.repeat(40));
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('When the app answers, then it does not advertise Express', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).get('/health');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });

@@ -1,10 +1,8 @@
 import nock from 'nock';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app';
-import { createLogger } from '../src/logger';
 import type { SinchClient } from '../src/sinch/sinch.client';
-import { FAKE_SINCH, LogCapture, makeTestApp, TEST_PLAN, TEST_TOKEN, testConfig } from './helpers/app';
+import { FAKE_SINCH, makeTestApp, TEST_PLAN, TEST_TOKEN, testConfig } from './helpers/app';
 
 const batchesPath = `/xms/v1/${TEST_PLAN}/batches`;
 const valid = { to: '+15551234567', message: 'Hello' };
@@ -30,7 +28,7 @@ describe('POST /send-sms, bad input', () => {
     ['an unknown field is given', { ...valid, body: 'typo for message' }],
   ])('When %s', (_name, body) => {
     it('then it answers 400 VALIDATION_FAILED and never calls Sinch', async () => {
-      const { app } = makeTestApp();
+      const { app } = await makeTestApp();
       const sinch = nock(FAKE_SINCH).post(batchesPath).reply(201, {});
 
       const res = await request(app).post('/send-sms').send(body);
@@ -42,28 +40,28 @@ describe('POST /send-sms, bad input', () => {
   });
 
   it('When the body is malformed JSON, then it answers 400 INVALID_JSON', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).post('/send-sms').set('Content-Type', 'application/json').send('{"to":');
     expect(res.status).toBe(400);
     expectErrorShape(res.body, 'INVALID_JSON');
   });
 
   it('When the body is a JSON array, then it answers 400', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).post('/send-sms').send([valid]);
     expect(res.status).toBe(400);
     expectErrorShape(res.body, 'VALIDATION_FAILED');
   });
 
   it('When the body is not sent as JSON, then it answers 415', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app).post('/send-sms').type('form').send('to=%2B15551234567&message=hi');
     expect(res.status).toBe(415);
     expectErrorShape(res.body, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('When the body is larger than the limit, then it answers 413 in the JSON shape', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await request(app)
       .post('/send-sms')
       .send({ ...valid, message: 'x'.repeat(100_000) });
@@ -74,7 +72,7 @@ describe('POST /send-sms, bad input', () => {
 
 describe('POST /send-sms, Sinch fails', () => {
   it('When Sinch refuses with {code, text}, then it answers 502 with both in details', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     nock(FAKE_SINCH)
       .post(batchesPath)
       .reply(400, { code: 'syntax_invalid_parameter_format', text: "'foo' is not a valid MSISDN" });
@@ -92,7 +90,7 @@ describe('POST /send-sms, Sinch fails', () => {
   });
 
   it('When Sinch refuses with the nested {error: {...}} envelope, then its status and message are kept', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     nock(FAKE_SINCH)
       .post(batchesPath)
       .reply(400, {
@@ -116,7 +114,7 @@ describe('POST /send-sms, Sinch fails', () => {
   it.each([401, 403])(
     'When Sinch answers %i, then it answers 502 and logs a credentials problem at error level',
     async (status) => {
-      const { app, logs } = makeTestApp();
+      const { app, logs } = await makeTestApp();
       nock(FAKE_SINCH).post(batchesPath).reply(status, { code: 'unauthorized', text: 'bad token' });
 
       const res = await request(app).post('/send-sms').send(valid);
@@ -132,7 +130,7 @@ describe('POST /send-sms, Sinch fails', () => {
   it.each([500, 503])(
     'When Sinch answers %i, then it answers 502 SINCH_UNAVAILABLE, retryable',
     async (status) => {
-      const { app } = makeTestApp();
+      const { app } = await makeTestApp();
       nock(FAKE_SINCH).post(batchesPath).reply(status, 'upstream trouble');
 
       const res = await request(app).post('/send-sms').send(valid);
@@ -144,7 +142,7 @@ describe('POST /send-sms, Sinch fails', () => {
   );
 
   it('When Sinch answers 429, then it answers 502 marked retryable', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     nock(FAKE_SINCH)
       .post(batchesPath)
       .reply(429, { code: 'too_many_requests', text: 'slow down' }, { 'Retry-After': '3' });
@@ -156,7 +154,7 @@ describe('POST /send-sms, Sinch fails', () => {
   });
 
   it('When Sinch does not answer in time, then it answers 504 SINCH_TIMEOUT', async () => {
-    const { app } = makeTestApp(testConfig({}, { timeoutMs: 200 }));
+    const { app } = await makeTestApp({ config: testConfig({}, { timeoutMs: 200 }) });
     nock(FAKE_SINCH).post(batchesPath).delay(1_000).reply(201, {});
 
     const res = await request(app).post('/send-sms').send(valid);
@@ -166,7 +164,7 @@ describe('POST /send-sms, Sinch fails', () => {
   });
 
   it('When the connection to Sinch fails, then it answers 502 SINCH_UNAVAILABLE', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     nock(FAKE_SINCH)
       .post(batchesPath)
       .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
@@ -179,7 +177,7 @@ describe('POST /send-sms, Sinch fails', () => {
   });
 
   it('When Sinch answers 201 with a body that is not a batch, then it answers 502', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     nock(FAKE_SINCH).post(batchesPath).reply(201, { unexpected: true });
 
     const res = await request(app).post('/send-sms').send(valid);
@@ -191,7 +189,7 @@ describe('POST /send-sms, Sinch fails', () => {
 
 describe('POST /send-sms, rate limit', () => {
   it('When a client exceeds RATE_LIMIT_SEND a minute, then it gets 429 in the JSON shape with RateLimit headers', async () => {
-    const { app } = makeTestApp(testConfig({ rateLimitSendPerMinute: 2 }));
+    const { app } = await makeTestApp({ config: testConfig({ rateLimitSendPerMinute: 2 }) });
     nock(FAKE_SINCH).post(batchesPath).times(2).reply(201, { id: '01JRATE0000000000000000000', to: [] });
 
     const first = await request(app).post('/send-sms').send(valid);
@@ -205,7 +203,7 @@ describe('POST /send-sms, rate limit', () => {
   });
 
   it('When RATE_LIMIT_SEND is 0, then the limit is off', async () => {
-    const { app } = makeTestApp(testConfig({ rateLimitSendPerMinute: 0 }));
+    const { app } = await makeTestApp({ config: testConfig({ rateLimitSendPerMinute: 0 }) });
     nock(FAKE_SINCH).post(batchesPath).times(3).reply(201, { id: '01JRATE0000000000000000000', to: [] });
 
     for (let i = 0; i < 3; i++) {
@@ -218,13 +216,11 @@ describe('POST /send-sms, rate limit', () => {
 
 describe('POST /send-sms, our own bug', () => {
   it('When something unexpected throws, then it answers 500 with a fixed message and logs the cause once at error level', async () => {
-    const logs = new LogCapture();
-    const config = testConfig();
     const brokenSinch: SinchClient = {
       batchesUrl: 'unused',
       sendBatch: () => Promise.reject(new TypeError('internal detail that must not leak')),
     };
-    const app = buildApp({ config, logger: createLogger('info', logs), sinch: brokenSinch });
+    const { app, logs } = await makeTestApp({ sinch: brokenSinch });
 
     const res = await request(app).post('/send-sms').send(valid);
 

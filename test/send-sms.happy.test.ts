@@ -7,7 +7,7 @@ const batchesPath = `/xms/v1/${TEST_PLAN}/batches`;
 
 describe('POST /send-sms, accepted', () => {
   it('When the input is valid, then it sends one batch as the guide describes and answers 202 with its id', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     let sent: Record<string, unknown> | undefined;
     const sinch = nock(FAKE_SINCH, { reqheaders: { authorization: `Bearer ${TEST_TOKEN}` } })
       .post(batchesPath, (body) => {
@@ -23,8 +23,9 @@ describe('POST /send-sms, accepted', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toEqual({
       message: 'SMS send request accepted by Sinch.',
+      messageId: expect.any(String),
       batchId: '01JBATCH0000000000000000AA',
-      clientReference: expect.any(String),
+      clientReference: res.body.messageId,
     });
     expect(sent).toEqual({
       from: '+15550001111',
@@ -38,7 +39,7 @@ describe('POST /send-sms, accepted', () => {
   });
 
   it('When the caller gives a clientReference, then Sinch receives exactly it', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     let sent: Record<string, unknown> | undefined;
     nock(FAKE_SINCH)
       .post(batchesPath, (body) => {
@@ -57,7 +58,9 @@ describe('POST /send-sms, accepted', () => {
   });
 
   it('When PUBLIC_BASE_URL is set, then every batch carries its /webhooks/dlr as callback_url', async () => {
-    const { app } = makeTestApp(testConfig({ publicBaseUrl: 'https://abc123.ngrok-free.app' }));
+    const { app } = await makeTestApp({
+      config: testConfig({ publicBaseUrl: 'https://abc123.ngrok-free.app' }),
+    });
     let sent: Record<string, unknown> | undefined;
     nock(FAKE_SINCH)
       .post(batchesPath, (body) => {
@@ -72,7 +75,7 @@ describe('POST /send-sms, accepted', () => {
   });
 
   it('When SINCH_DELIVERY_REPORT is full, then the batch asks for full reports', async () => {
-    const { app } = makeTestApp(testConfig({}, { deliveryReport: 'full' }));
+    const { app } = await makeTestApp({ config: testConfig({}, { deliveryReport: 'full' }) });
     let sent: Record<string, unknown> | undefined;
     nock(FAKE_SINCH)
       .post(batchesPath, (body) => {
@@ -87,7 +90,7 @@ describe('POST /send-sms, accepted', () => {
   });
 
   it('When a message is exactly 2000 characters of emoji, then it is accepted (characters, not UTF-16 units)', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     nock(FAKE_SINCH).post(batchesPath).reply(201, sinchBatch());
 
     const res = await request(app)
@@ -98,7 +101,7 @@ describe('POST /send-sms, accepted', () => {
   });
 
   it('When the send succeeds, then the log has the batch id and never the API token', async () => {
-    const { app, logs } = makeTestApp();
+    const { app, logs } = await makeTestApp();
     nock(FAKE_SINCH)
       .post(batchesPath)
       .reply(201, sinchBatch({ id: '01JLOGGED00000000000000000' }));

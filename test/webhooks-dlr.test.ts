@@ -1,25 +1,25 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { makeTestApp } from './helpers/app';
+import { makeTestApp, sendThroughFakeSinch } from './helpers/app';
 
 // Payloads from sinch-sms-api.md §3 and §7.
-const signedRecipientReport =
-  '{"at":"2025-01-13T09:22:40.914Z","batch_id":"01JHFFHQ0P99JPPNQPJDV7JTBP","client_reference":"a client reference","code":0,"operator_status_at":"2025-01-13T09:22:00Z","recipient":"33662162466","status":"Delivered","type":"recipient_delivery_report_sms"}';
+const SIGNED_BATCH = '01JHFFHQ0P99JPPNQPJDV7JTBP';
+const signedRecipientReport = `{"at":"2025-01-13T09:22:40.914Z","batch_id":"${SIGNED_BATCH}","client_reference":"a client reference","code":0,"operator_status_at":"2025-01-13T09:22:00Z","recipient":"33662162466","status":"Delivered","type":"recipient_delivery_report_sms"}`;
 
-const fullBatchReport = {
+const fullBatchReport = (batchId: string) => ({
   type: 'delivery_report_sms',
-  batch_id: '01W4FFL35P4NC4K35SMSBATCH8',
-  total_message_count: 2,
-  statuses: [{ code: 0, status: 'Delivered', count: 2, recipients: ['12017777777', '33612345678'] }],
+  batch_id: batchId,
+  total_message_count: 1,
+  statuses: [{ code: 0, status: 'Delivered', count: 1, recipients: ['15551234567'] }],
   client_reference: 'client-ref',
-};
+});
 
-const summaryBatchReport = {
-  batch_id: '01J06CY78GZ2F74YZNNH2VBWR6',
+const summaryBatchReport = (batchId: string) => ({
+  batch_id: batchId,
   statuses: [{ code: 412, count: 1, status: 'Aborted' }],
   total_message_count: 1,
   type: 'delivery_report_sms',
-};
+});
 
 const inboundText = {
   type: 'mo_text',
@@ -38,17 +38,24 @@ function post(app: Parameters<typeof request>[0], body: string | object) {
   return req.send(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
+async function statusOf(app: Parameters<typeof request>[0], id: string) {
+  const res = await request(app).get(`/messages/${id}`).expect(200);
+  return res.body;
+}
+
 describe('POST /webhooks/dlr, callback shapes', () => {
-  it('When a recipient report arrives as Sinch signs it (number without +), then it answers 200 and logs the status', async () => {
-    const { app, logs } = makeTestApp();
+  it('When a recipient report arrives as Sinch signs it (number without +), then it is applied and logged as one line', async () => {
+    const { app, logs } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     const res = await post(app, signedRecipientReport);
 
     expect(res.status).toBe(200);
     expect(res.text).toBe('OK');
+    expect((await statusOf(app, sent.messageId)).status).toBe('Delivered');
     expect(logs.find('delivery status')).toEqual([
       expect.objectContaining({
-        batchId: '01JHFFHQ0P99JPPNQPJDV7JTBP',
+        batchId: SIGNED_BATCH,
         recipient: '33662162466',
         status: 'Delivered',
         code: 0,
@@ -58,7 +65,8 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a recipient report has the number with + and the code as a string, then both are read', async () => {
-    const { app, logs } = makeTestApp();
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
     const report = {
       ...JSON.parse(signedRecipientReport),
       recipient: '+33662162466',
@@ -68,15 +76,22 @@ describe('POST /webhooks/dlr, callback shapes', () => {
 
     await post(app, report).expect(200);
 
-    expect(logs.find('delivery status')[0]).toMatchObject({
-      recipient: '33662162466',
-      code: 401,
-      status: 'Dispatched',
-    });
+    const view = await statusOf(app, sent.messageId);
+    expect(view.recipients[0]).toMatchObject({ to: '+33662162466', status: 'Dispatched', code: 401 });
   });
 
-  it('When a recipient report has an unknown status and extra fields, then it is accepted as it is', async () => {
-    const { app, logs } = makeTestApp();
+  it('When a recipient report has the number with 00, then it matches the recipient', async () => {
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
+
+    await post(app, { ...JSON.parse(signedRecipientReport), recipient: '0033662162466' }).expect(200);
+
+    expect((await statusOf(app, sent.messageId)).status).toBe('Delivered');
+  });
+
+  it('When a recipient report has an unknown status and extra fields, then it is accepted as a final status', async () => {
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
     const report = {
       ...JSON.parse(signedRecipientReport),
       status: 'Teleported',
@@ -86,48 +101,78 @@ describe('POST /webhooks/dlr, callback shapes', () => {
 
     await post(app, report).expect(200);
 
-    expect(logs.find('delivery status')[0]).toMatchObject({ status: 'Teleported' });
+    expect((await statusOf(app, sent.messageId)).status).toBe('Teleported');
+  });
+
+  it('When a status comes in another case, then it is stored in Sinch spelling', async () => {
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
+
+    await post(app, { ...JSON.parse(signedRecipientReport), status: 'DELIVERED' }).expect(200);
+
+    expect((await statusOf(app, sent.messageId)).status).toBe('Delivered');
   });
 
   it('When an MMS recipient report arrives, then it is handled like an SMS one', async () => {
-    const { app, logs } = makeTestApp();
-    const report = { ...JSON.parse(signedRecipientReport), type: 'recipient_delivery_report_mms' };
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
-    await post(app, report).expect(200);
+    await post(app, { ...JSON.parse(signedRecipientReport), type: 'recipient_delivery_report_mms' }).expect(
+      200,
+    );
 
-    expect(logs.find('delivery status')).toHaveLength(1);
+    expect((await statusOf(app, sent.messageId)).status).toBe('Delivered');
   });
 
-  it('When a full batch report arrives, then each listed recipient gets its own status line', async () => {
-    const { app, logs } = makeTestApp();
+  it('When a full batch report arrives, then each listed recipient gets its status', async () => {
+    const { app, logs } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { batchId: '01W4FFL35P4NC4K35SMSBATCH8' });
 
-    await post(app, fullBatchReport).expect(200);
+    await post(app, fullBatchReport(sent.batchId)).expect(200);
 
-    expect(logs.find('delivery status').map((l) => [l.recipient, l.status, l.batchId])).toEqual([
-      ['12017777777', 'Delivered', '01W4FFL35P4NC4K35SMSBATCH8'],
-      ['33612345678', 'Delivered', '01W4FFL35P4NC4K35SMSBATCH8'],
+    const view = await statusOf(app, sent.messageId);
+    expect(view.recipients).toEqual([
+      expect.objectContaining({ to: '+15551234567', status: 'Delivered', code: 0 }),
+    ]);
+    expect(logs.find('delivery status').map((l) => [l.recipient, l.status])).toEqual([
+      ['15551234567', 'Delivered'],
     ]);
   });
 
-  it('When a summary batch report arrives (counts only), then it is logged without inventing recipients', async () => {
-    const { app, logs } = makeTestApp();
+  it('When a summary batch report arrives (counts only), then it is kept and shown without inventing recipient states', async () => {
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { batchId: '01J06CY78GZ2F74YZNNH2VBWR6' });
 
-    await post(app, summaryBatchReport).expect(200);
+    await post(app, summaryBatchReport(sent.batchId)).expect(200);
 
-    expect(logs.find('delivery status')).toHaveLength(0);
-    expect(logs.find('batch delivery summary')[0]).toMatchObject({ batchId: '01J06CY78GZ2F74YZNNH2VBWR6' });
+    const view = await statusOf(app, sent.messageId);
+    expect(view.recipients[0].status).toBe('Sent');
+    expect(view.summary).toMatchObject({
+      totalMessageCount: 1,
+      statuses: [{ code: 412, count: 1, status: 'Aborted' }],
+    });
   });
 
-  it('When an inbound mo_text arrives, then it answers 200 and logs it', async () => {
-    const { app, logs } = makeTestApp();
+  it('When an inbound mo_text arrives, then it answers 200 and stores it once, however often it comes', async () => {
+    const { app, db } = await makeTestApp();
 
     await post(app, inboundText).expect(200);
+    await post(app, inboundText).expect(200);
 
-    expect(logs.find('inbound sms')[0]).toMatchObject({ inboundId: inboundText.id, from: '+11203494390' });
+    const rows = await db.selectFrom('inbound_messages').selectAll().execute();
+    expect(rows).toEqual([
+      expect.objectContaining({
+        id: inboundText.id,
+        sender: '+11203494390',
+        body: 'a body',
+        sent_at: inboundText.sent_at,
+      }),
+    ]);
   });
 
   it('When Sinch sends a content type other than JSON, then the body is still read', async () => {
-    const { app, logs } = makeTestApp();
+    const { app } = await makeTestApp();
+    const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     await request(app)
       .post('/webhooks/dlr')
@@ -135,21 +180,23 @@ describe('POST /webhooks/dlr, callback shapes', () => {
       .send(signedRecipientReport)
       .expect(200);
 
-    expect(logs.find('delivery status')).toHaveLength(1);
+    expect((await statusOf(app, sent.messageId)).status).toBe('Delivered');
   });
 
-  it('When the callback type is unknown, then it answers 200 and warns', async () => {
-    const { app, logs } = makeTestApp();
+  it('When the callback type is unknown, then it answers 200, warns and keeps it in the callback log', async () => {
+    const { app, logs, db } = await makeTestApp();
 
     await post(app, { type: 'something_new', batch_id: 'x' }).expect(200);
 
     expect(logs.lines.find((l) => l.level === 'warn' && l.callbackType === 'something_new')).toBeDefined();
+    const rows = await db.selectFrom('callbacks').select(['type', 'outcome']).execute();
+    expect(rows).toEqual([{ type: 'something_new', outcome: 'unknown_type' }]);
   });
 });
 
 describe('POST /webhooks/dlr, malformed', () => {
   it('When the body is not JSON, then it answers 400 INVALID_JSON', async () => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await post(app, '{"type":');
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({
@@ -165,14 +212,14 @@ describe('POST /webhooks/dlr, malformed', () => {
     ['null', 'null'],
     ['empty', ''],
   ])('When the body is %s, then it answers 400', async (_name, body) => {
-    const { app } = makeTestApp();
+    const { app } = await makeTestApp();
     const res = await post(app, body);
     expect(res.status).toBe(400);
     expect(res.body.code).toMatch(/INVALID_JSON|VALIDATION_FAILED/);
   });
 
-  it('When a known type lacks a required field, then it answers 400 naming the field', async () => {
-    const { app } = makeTestApp();
+  it('When a known type lacks a required field, then it answers 400 naming the field, and the raw callback is kept', async () => {
+    const { app, db } = await makeTestApp();
     const res = await post(app, {
       type: 'recipient_delivery_report_sms',
       batch_id: 'b',
@@ -182,5 +229,7 @@ describe('POST /webhooks/dlr, malformed', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.details).toContainEqual(expect.objectContaining({ field: 'recipient' }));
+    const rows = await db.selectFrom('callbacks').select('outcome').execute();
+    expect(rows).toEqual([{ outcome: 'invalid' }]);
   });
 });

@@ -1,13 +1,13 @@
 import express, { Router } from 'express';
-import { AppError } from '../http/errors';
-import { validate } from '../http/validate';
-import { KNOWN_CALLBACK_TYPES, sinchCallbackSchema } from '../sinch/callbacks.schemas';
-import { handleCallback } from './delivery-reports.service';
+import type { Db } from '../db/database';
+import { AppError, storageUnavailable } from '../http/errors';
+import { validationError } from '../http/validate';
+import { type IngestResult, ingestCallback } from './delivery-reports.service';
 
-function parseJsonObject(raw: Buffer): Record<string, unknown> {
+function parseJsonObject(raw: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(raw);
   } catch {
     throw new AppError('INVALID_JSON', 'The callback body is not valid JSON.');
   }
@@ -19,27 +19,31 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> {
 
 /**
  * Sinch posts every callback of the service plan here. The body is read as raw bytes whatever its
- * content type, so a signature can be checked over exactly what Sinch sent.
+ * content type, so a signature can be checked over exactly what Sinch sent. The callback is stored
+ * before the answer; if it cannot be, the answer is 503 so that Sinch tries again.
  */
-export function deliveryReportRoutes(): Router {
+export function deliveryReportRoutes(deps: { db: Db }): Router {
   const router = Router();
 
   router.post('/webhooks/dlr', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
-    const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     const payload = parseJsonObject(raw);
 
-    if (typeof payload.type !== 'string' || !KNOWN_CALLBACK_TYPES.has(payload.type)) {
-      // A new callback type must not be dropped for good by a 4xx: acknowledge it and say so.
-      req.log.warn(
-        { callbackType: payload.type },
-        'callback of unknown type acknowledged without processing',
-      );
-      res.status(200).send('OK');
-      return;
+    let result: IngestResult;
+    try {
+      result = await ingestCallback(deps.db, payload, raw, req.log);
+    } catch (error) {
+      throw storageUnavailable(error);
     }
 
-    const callback = validate(sinchCallbackSchema, payload, `${payload.type} callback`);
-    await handleCallback(callback, req.log);
+    if (result.outcome === 'invalid') {
+      // Stored all the same; a 4xx tells whoever sent it that it cannot be applied.
+      throw validationError(result.issues, `${String(payload.type)} callback`);
+    }
+    if (result.outcome === 'unknown_type') {
+      // A new callback type must not be dropped for good by a 4xx: it is stored and acknowledged.
+      req.log.warn({ callbackType: payload.type }, 'callback of unknown type stored without processing');
+    }
     res.status(200).send('OK');
   });
 

@@ -1,13 +1,29 @@
+import type { z } from 'zod';
+import type { Db } from '../db/database';
+import { newId } from '../db/ids';
+import { insertInbound } from '../inbound/inbound.repository';
 import type { Logger } from '../logger';
+import type { Handle } from '../messages/messages.repository';
 import {
   type BatchDeliveryReport,
   canonicalStatus,
-  type InboundMessage,
   isRecipientReport,
+  KNOWN_CALLBACK_TYPES,
   normalizeMsisdn,
   type RecipientDeliveryReport,
   type SinchCallback,
+  sinchCallbackSchema,
 } from '../sinch/callbacks.schemas';
+import {
+  adoptBatchId,
+  applyRecipientReport,
+  findMessageForReport,
+  findUnmatchedCallbacks,
+  insertCallback,
+  setCallbackOutcome,
+  setReportSummary,
+} from './delivery-reports.repository';
+import { normalizeTimestamp } from './delivery-status';
 
 /** One recipient's status as a callback states it, whichever shape carried it. */
 export type RecipientStatusUpdate = {
@@ -15,8 +31,8 @@ export type RecipientStatusUpdate = {
   recipient: string;
   status: string;
   code: number;
-  at: string | undefined;
-  operatorStatusAt: string | undefined;
+  at: string | null;
+  operatorStatusAt: string | null;
   clientReference: string | undefined;
 };
 
@@ -31,8 +47,8 @@ export function recipientUpdates(
         recipient: normalizeMsisdn(report.recipient),
         status: canonicalStatus(report.status),
         code: report.code,
-        at: report.at,
-        operatorStatusAt: report.operator_status_at,
+        at: normalizeTimestamp(report.at),
+        operatorStatusAt: normalizeTimestamp(report.operator_status_at),
         clientReference: report.client_reference,
       },
     ];
@@ -43,53 +59,159 @@ export function recipientUpdates(
       recipient: normalizeMsisdn(recipient),
       status: canonicalStatus(entry.status),
       code: entry.code,
-      at: undefined,
-      operatorStatusAt: undefined,
+      at: null,
+      operatorStatusAt: null,
       clientReference: report.client_reference,
     })),
   );
 }
 
-function logInbound(message: InboundMessage, log: Logger): void {
-  log.info({ inboundId: message.id, from: message.from, to: message.to, type: message.type }, 'inbound sms');
+/** What applying a well-formed callback did; stored with it in the callback log. */
+type AppliedOutcome = 'applied' | 'ignored' | 'unmatched' | 'summary' | 'inbound';
+
+export type IngestResult =
+  | { outcome: AppliedOutcome | 'unknown_type' }
+  | { outcome: 'invalid'; issues: z.core.$ZodIssue[] };
+
+/**
+ * Stores a callback as received and applies it, in one transaction, before we answer Sinch.
+ * A report for a batch we do not know yet is kept as `unmatched` and applied when the batch is stored.
+ */
+export async function ingestCallback(
+  db: Db,
+  payload: Record<string, unknown>,
+  raw: string,
+  log: Logger,
+): Promise<IngestResult> {
+  const now = new Date().toISOString();
+  const type = typeof payload.type === 'string' ? payload.type : null;
+  return db.transaction().execute(async (trx) => {
+    const id = newId();
+    await insertCallback(trx, {
+      id,
+      received_at: now,
+      type,
+      batch_id: typeof payload.batch_id === 'string' ? payload.batch_id : null,
+      client_reference: typeof payload.client_reference === 'string' ? payload.client_reference : null,
+      payload: raw,
+      outcome: 'received',
+      processed_at: null,
+    });
+
+    let result: IngestResult;
+    if (type === null || !KNOWN_CALLBACK_TYPES.has(type)) {
+      result = { outcome: 'unknown_type' };
+    } else {
+      const parsed = sinchCallbackSchema.safeParse(payload);
+      result = parsed.success
+        ? { outcome: await applyCallback(trx, parsed.data, now, log) }
+        : { outcome: 'invalid', issues: parsed.error.issues };
+    }
+    await setCallbackOutcome(trx, id, result.outcome, now);
+    return result;
+  });
 }
 
-/** Handles one callback Sinch posted. */
-export async function handleCallback(callback: SinchCallback, log: Logger): Promise<void> {
+async function applyCallback(
+  trx: Handle,
+  callback: SinchCallback,
+  now: string,
+  log: Logger,
+): Promise<AppliedOutcome> {
   switch (callback.type) {
     case 'mo_text':
     case 'mo_binary':
     case 'mo_media':
-      logInbound(callback, log);
-      return;
-    case 'delivery_report_sms':
-    case 'delivery_report_mms':
-      if (!callback.statuses.some((s) => s.recipients)) {
-        log.info(
-          {
-            batchId: callback.batch_id,
-            clientReference: callback.client_reference,
-            statuses: callback.statuses,
-          },
-          'batch delivery summary',
-        );
-        return;
-      }
-      break;
-    case 'recipient_delivery_report_sms':
-    case 'recipient_delivery_report_mms':
-      break;
+      await insertInbound(trx, callback, now);
+      log.info(
+        { inboundId: callback.id, from: callback.from, to: callback.to, type: callback.type },
+        'inbound sms',
+      );
+      return 'inbound';
+    default:
+      return applyDeliveryReport(trx, callback, now, log);
   }
-  for (const update of recipientUpdates(callback)) {
-    log.info(
+}
+
+async function applyDeliveryReport(
+  trx: Handle,
+  report: RecipientDeliveryReport | BatchDeliveryReport,
+  now: string,
+  log: Logger,
+): Promise<AppliedOutcome> {
+  const message = await findMessageForReport(trx, report.batch_id, report.client_reference);
+  const context = {
+    batchId: report.batch_id,
+    clientReference: report.client_reference,
+    messageId: message?.id,
+  };
+  if (!message) {
+    log.info(context, 'report for a batch we do not know yet: kept until the batch is stored');
+    return 'unmatched';
+  }
+  if (message.batch_id === null) await adoptBatchId(trx, message.id, report.batch_id, now);
+
+  if (!isRecipientReport(report) && !report.statuses.some((s) => s.recipients)) {
+    await setReportSummary(
+      trx,
+      message.id,
+      JSON.stringify({
+        totalMessageCount: report.total_message_count,
+        statuses: report.statuses,
+        receivedAt: now,
+      }),
+      now,
+    );
+    log.info({ ...context, statuses: report.statuses }, 'batch delivery summary');
+    return 'summary';
+  }
+
+  let applied = false;
+  for (const update of recipientUpdates(report)) {
+    const result = await applyRecipientReport(
+      trx,
       {
-        batchId: update.batchId,
-        recipient: update.recipient,
+        messageId: message.id,
+        msisdn: update.recipient,
         status: update.status,
         code: update.code,
-        clientReference: update.clientReference,
+        at: update.at,
+        operatorStatusAt: update.operatorStatusAt,
       },
-      'delivery status',
+      now,
     );
+    applied ||= result === 'applied';
+    const line = {
+      ...context,
+      recipient: update.recipient,
+      status: update.status,
+      code: update.code,
+      result,
+    };
+    if (result === 'unknown_recipient') log.warn(line, 'report names a recipient the message does not have');
+    else log.info(line, 'delivery status');
   }
+  return applied ? 'applied' : 'ignored';
+}
+
+/** Applies reports that arrived before their batch was stored; runs in the transaction that stores it. */
+export async function applyUnmatchedCallbacks(
+  trx: Handle,
+  batchId: string,
+  clientReference: string,
+  now: string,
+  log: Logger,
+): Promise<number> {
+  const waiting = await findUnmatchedCallbacks(trx, batchId, clientReference);
+  let applied = 0;
+  for (const row of waiting) {
+    const parsed = sinchCallbackSchema.safeParse(JSON.parse(row.payload));
+    if (!parsed.success) continue;
+    const outcome = await applyCallback(trx, parsed.data, now, log);
+    if (outcome !== 'unmatched') {
+      await setCallbackOutcome(trx, row.id, outcome, now);
+      applied += 1;
+    }
+  }
+  return applied;
 }

@@ -76,6 +76,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
         ? fromSinch(err)
         : fromFramework(err as ParserError);
   if (known) {
+    // A 5xx of ours (storage down) carries its cause into the request's log line.
+    if (known.status >= 500 && !(err instanceof SinchError)) res.err = known;
     sendError(res, known.code, known.message, known.details);
     return;
   }

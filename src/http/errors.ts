@@ -60,3 +60,10 @@ export type ErrorBody = {
   requestId: string;
   details?: unknown;
 };
+
+/** The database failed: 503, so a caller (or Sinch, for callbacks) tries again. */
+export function storageUnavailable(cause: unknown): AppError {
+  return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly.', undefined, {
+    cause,
+  });
+}

@@ -1,14 +1,19 @@
 import type { z } from 'zod';
 import { AppError } from './errors';
 
-/** Parses a request part with a schema; failures become one 400 listing every problem. */
-export function validate<T extends z.ZodType>(schema: T, input: unknown, what = 'request body'): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => ({
+/** A 400 listing every problem zod found, each with its field. */
+export function validationError(issues: z.core.$ZodIssue[], what: string): AppError {
+  const problems = issues.map((issue) => ({
     field: issue.path.join('.') || '(root)',
     problem: issue.message,
   }));
   const summary = problems.map((p) => `${p.field} ${p.problem}`).join('; ');
-  throw new AppError('VALIDATION_FAILED', `Invalid ${what}: ${summary}.`, problems);
+  return new AppError('VALIDATION_FAILED', `Invalid ${what}: ${summary}.`, problems);
+}
+
+/** Parses a request part with a schema; failures become one 400. */
+export function validate<T extends z.ZodType>(schema: T, input: unknown, what = 'request body'): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw validationError(parsed.error.issues, what);
 }

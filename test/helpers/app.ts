@@ -1,9 +1,14 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
+import nock from 'nock';
+import request from 'supertest';
+import { onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app';
 import type { Config } from '../../src/config';
+import type { Db } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
-import { createSinchClient } from '../../src/sinch/sinch.client';
+import { createSinchClient, type SinchClient } from '../../src/sinch/sinch.client';
+import { createTestDatabase, type DbKind, type TestDatabase } from './databases';
 
 /** A fake Sinch origin that nock intercepts; nothing is ever sent to a real Sinch host. */
 export const FAKE_SINCH = 'https://sinch.test';
@@ -28,6 +33,7 @@ export function testConfig(overrides: Partial<Config> = {}, sinch: Partial<Confi
     logLevel: 'debug',
     rateLimitSendPerMinute: 1000,
     trustProxy: 'loopback',
+    databaseUrl: 'sqlite::memory:',
     ...overrides,
   };
 }
@@ -55,13 +61,26 @@ export class LogCapture extends Writable {
   }
 }
 
-export type TestApp = { app: Express; logs: LogCapture; config: Config };
+export type TestApp = { app: Express; logs: LogCapture; config: Config; db: Db; database: TestDatabase };
 
-export function makeTestApp(config: Config = testConfig()): TestApp {
+export type TestAppOptions = { config?: Config; db?: DbKind; sinch?: SinchClient; database?: TestDatabase };
+
+/**
+ * The app over a fresh database (SQLite unless told otherwise), its logs captured. Call it inside a
+ * test: the database is closed and removed when the test ends.
+ */
+export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = options.config ?? testConfig();
+  const database = options.database ?? (await createTestDatabase(options.db ?? 'sqlite'));
+  const db = await database.open();
   const logs = new LogCapture();
   const logger = createLogger(config.logLevel, logs);
-  const sinch = createSinchClient(config.sinch);
-  return { app: buildApp({ config, logger, sinch }), logs, config };
+  const sinch = options.sinch ?? createSinchClient(config.sinch);
+  onTestFinished(async () => {
+    await db.destroy().catch(() => {});
+    if (!options.database) await database.drop();
+  });
+  return { app: buildApp({ config, logger, sinch, db }), logs, config, db, database };
 }
 
 /** The batch object Sinch answers a send with. */
@@ -78,4 +97,20 @@ export function sinchBatch(fields: Record<string, unknown> = {}) {
     delivery_report: 'per_recipient',
     ...fields,
   };
+}
+
+/** Sends one SMS through the app while nock plays Sinch, answering with `batchId`; returns the 202 body. */
+export async function sendThroughFakeSinch(
+  app: Express,
+  fields: { to?: string; message?: string; clientReference?: string; batchId: string },
+): Promise<{ messageId: string; batchId: string; clientReference: string }> {
+  const to = fields.to ?? '+15551234567';
+  nock(FAKE_SINCH)
+    .post(`/xms/v1/${TEST_PLAN}/batches`)
+    .reply(201, (_uri, body) => sinchBatch({ ...(body as object), id: fields.batchId, to: [to.slice(1)] }));
+  const res = await request(app)
+    .post('/send-sms')
+    .send({ to, message: fields.message ?? 'Hello', clientReference: fields.clientReference });
+  if (res.status !== 202) throw new Error(`send failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }

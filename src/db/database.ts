@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import * as initial from './migrations/0001-initial';
+import type { Database } from './schema';
+
+export type Db = Kysely<Database>;
+
+/** Migrations in order; each is a file under migrations/, listed here so no directory is scanned. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+};
+
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** `postgres://…` (or `postgresql://…`) is PostgreSQL; `sqlite:<path>`, a bare path or `:memory:` is SQLite. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  return { kind: 'sqlite', path };
+}
+
+/** Opens the database, creating a SQLite file and its folder when needed, and migrates it to the latest schema. */
+export async function openDatabase(target: DatabaseTarget): Promise<Db> {
+  const db = new Kysely<Database>({ dialect: dialectFor(target) });
+  try {
+    await migrate(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
+}
+
+function dialectFor(target: DatabaseTarget) {
+  if (target.kind === 'postgres') {
+    return new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10 }) });
+  }
+  if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+  return new SqliteDialect({
+    database: async () => {
+      const sqlite = new SQLite(target.path);
+      // WAL lets readers work while a callback is being written; NORMAL sync is safe with WAL.
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      return sqlite;
+    },
+  });
+}
+
+/**
+ * Kysely looks for its bookkeeping table in every schema unless told which one; name the schema in use
+ * so two schemas in one PostgreSQL database (tests, tenants) do not see each other's migrations.
+ */
+async function currentSchema(db: Db): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: check search_path');
+  return schema;
+}
+
+export async function migrate(db: Db, migrationTableSchema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
+
+/** True when a trivial query succeeds. */
+export async function pingDatabase(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

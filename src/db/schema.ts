@@ -1,0 +1,81 @@
+/**
+ * Row types of the database. Timestamps are ISO-8601 UTC strings with milliseconds, so they compare
+ * correctly as text on SQLite and PostgreSQL alike.
+ */
+export type MessagesTable = {
+  id: string;
+  batch_id: string | null;
+  client_reference: string;
+  sender: string;
+  body: string;
+  /** Lifecycle of the send itself: Pending, Sent, SendFailed or SendRefused. */
+  send_status: string;
+  delivery_report: string;
+  error_code: string | null;
+  error_text: string | null;
+  /** Latest `summary` batch report, as JSON: statuses with counts and no recipients. */
+  report_summary: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type RecipientsTable = {
+  message_id: string;
+  /** Digits only, no `+` or `00`: the form callbacks are matched on. */
+  msisdn: string;
+  status: string;
+  /** Order of the status in the forward-only machine; see delivery-status.ts. */
+  status_rank: number;
+  code: number | null;
+  /** Sinch's `at` of the report that set the status. */
+  status_at: string | null;
+  operator_status_at: string | null;
+  updated_at: string;
+};
+
+/** Delivery reports applied to a recipient; the unique key makes a duplicate impossible. */
+export type RecipientEventsTable = {
+  id: string;
+  message_id: string;
+  msisdn: string;
+  event_key: string;
+  status: string;
+  code: number | null;
+  at: string | null;
+  operator_status_at: string | null;
+  applied_at: string;
+};
+
+/** Every callback as received, append-only; `outcome` says what became of it. */
+export type CallbacksTable = {
+  id: string;
+  received_at: string;
+  type: string | null;
+  batch_id: string | null;
+  client_reference: string | null;
+  payload: string;
+  /** applied, duplicate, unmatched (kept until its batch appears), inbound, summary, unknown_type, invalid. */
+  outcome: string;
+  processed_at: string | null;
+};
+
+export type InboundMessagesTable = {
+  id: string;
+  sender: string;
+  recipient: string;
+  body: string | null;
+  type: string;
+  received_at: string | null;
+  sent_at: string | null;
+  operator_id: string | null;
+  client_reference: string | null;
+  stored_at: string;
+};
+
+export type Database = {
+  messages: MessagesTable;
+  recipients: RecipientsTable;
+  recipient_events: RecipientEventsTable;
+  callbacks: CallbacksTable;
+  inbound_messages: InboundMessagesTable;
+};

@@ -1,0 +1,27 @@
+import type { Handle } from '../messages/messages.repository';
+import type { InboundMessage } from '../sinch/callbacks.schemas';
+
+/** Stores an inbound message once; Sinch's retries of the same id change nothing. */
+export async function insertInbound(db: Handle, message: InboundMessage, now: string): Promise<void> {
+  await db
+    .insertInto('inbound_messages')
+    .values({
+      id: message.id,
+      sender: message.from,
+      recipient: message.to,
+      body:
+        typeof message.body === 'string'
+          ? message.body
+          : message.body === undefined
+            ? null
+            : JSON.stringify(message.body),
+      type: message.type,
+      received_at: message.received_at ?? null,
+      sent_at: message.sent_at ?? message.send_at ?? null,
+      operator_id: message.operator_id ?? null,
+      client_reference: message.client_reference ?? null,
+      stored_at: now,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}

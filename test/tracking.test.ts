@@ -1,0 +1,315 @@
+import nock from 'nock';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app';
+import { createLogger } from '../src/logger';
+import { createSinchClient } from '../src/sinch/sinch.client';
+import {
+  FAKE_SINCH,
+  makeTestApp,
+  sendThroughFakeSinch,
+  sinchBatch,
+  TEST_PLAN,
+  testConfig,
+} from './helpers/app';
+import { createTestDatabase, DB_KINDS } from './helpers/databases';
+
+const batchesPath = `/xms/v1/${TEST_PLAN}/batches`;
+type App = Parameters<typeof request>[0];
+
+function report(batchId: string, status: string, code: number, at: string, extra: object = {}) {
+  return {
+    type: 'recipient_delivery_report_sms',
+    batch_id: batchId,
+    recipient: '15551234567',
+    status,
+    code,
+    at,
+    ...extra,
+  };
+}
+
+const postReport = (app: App, body: object) =>
+  request(app).post('/webhooks/dlr').set('Content-Type', 'application/json').send(JSON.stringify(body));
+
+async function view(app: App, id: string) {
+  const res = await request(app).get(`/messages/${id}`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
+  it('When a message is sent and Sinch reports Delivered without +, then it is Delivered with one history entry; a duplicate and a late Dispatched change nothing', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const sent = await sendThroughFakeSinch(app, { batchId: '01JLIFE000000000000000000A' });
+    expect((await view(app, sent.messageId)).status).toBe('Sent');
+
+    const delivered = report(sent.batchId, 'Delivered', 0, '2026-11-28T10:00:05.000Z', {
+      operator_status_at: '2026-11-28T10:00:04Z',
+      client_reference: sent.clientReference,
+    });
+    await postReport(app, delivered).expect(200);
+    const afterDelivered = await view(app, sent.messageId);
+
+    expect(afterDelivered).toMatchObject({
+      id: sent.messageId,
+      batchId: sent.batchId,
+      clientReference: sent.clientReference,
+      from: '+15550001111',
+      status: 'Delivered',
+      recipients: [
+        {
+          to: '+15551234567',
+          status: 'Delivered',
+          code: 0,
+          statusAt: '2026-11-28T10:00:05.000Z',
+          history: [{ status: 'Delivered', code: 0, at: '2026-11-28T10:00:05.000Z' }],
+        },
+      ],
+    });
+
+    await postReport(app, delivered).expect(200);
+    await postReport(app, report(sent.batchId, 'Dispatched', 401, '2026-11-28T10:00:01.000Z')).expect(200);
+
+    expect(await view(app, sent.messageId)).toEqual(afterDelivered);
+  });
+
+  it('When the message is looked up by its Sinch batch id, then the same message comes back', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const sent = await sendThroughFakeSinch(app, { batchId: '01JBYBATCH0000000000000000' });
+
+    expect((await view(app, sent.batchId)).id).toBe(sent.messageId);
+  });
+
+  it('When the id is unknown, then it answers 404 in the JSON error shape', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const res = await request(app).get('/messages/nope');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({
+      code: 'NOT_FOUND',
+      error: expect.any(String),
+      requestId: expect.any(String),
+    });
+  });
+
+  it('When Sinch is called, then the message is already stored as Pending with our id as client reference', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    let seenWhileSending: unknown;
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .reply(201, async (_uri, body) => {
+        seenWhileSending = await db
+          .selectFrom('messages')
+          .select(['id', 'client_reference', 'send_status'])
+          .execute();
+        return sinchBatch({ id: '01JPENDING0000000000000000' });
+      });
+
+    const res = await request(app).post('/send-sms').send({ to: '+15551234567', message: 'Hi' }).expect(202);
+
+    expect(seenWhileSending).toEqual([
+      { id: res.body.messageId, client_reference: res.body.messageId, send_status: 'Pending' },
+    ]);
+  });
+
+  it('When Sinch refuses the batch, then the row stays as SendRefused with the error', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH).post(batchesPath).reply(400, { code: 'syntax_constraint_violation', text: 'nope' });
+
+    await request(app).post('/send-sms').send({ to: '+15551234567', message: 'Hi' }).expect(502);
+
+    const [row] = await db.selectFrom('messages').selectAll().execute();
+    expect(row).toMatchObject({ send_status: 'SendRefused', error_code: 'syntax_constraint_violation' });
+    expect((await view(app, row?.id ?? '')).status).toBe('SendRefused');
+  });
+
+  it('When Sinch times out but did send, then the message is SendFailed until its report arrives by client reference', async () => {
+    const { app, db } = await makeTestApp({ db: kind, config: testConfig({}, { timeoutMs: 150 }) });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .delay(500)
+      .reply(201, sinchBatch({ id: '01JTIMEOUT0000000000000000' }));
+
+    await request(app).post('/send-sms').send({ to: '+15551234567', message: 'Hi' }).expect(504);
+    const [row] = await db.selectFrom('messages').selectAll().execute();
+    const id = row?.id ?? '';
+    expect((await view(app, id)).status).toBe('SendFailed');
+
+    await postReport(
+      app,
+      report('01JTIMEOUT0000000000000000', 'Delivered', 0, '2026-11-28T10:00:05.000Z', {
+        client_reference: id,
+      }),
+    ).expect(200);
+
+    expect(await view(app, id)).toMatchObject({ status: 'Delivered', batchId: '01JTIMEOUT0000000000000000' });
+  });
+
+  it('When fifty copies of one report arrive at once, then all are answered 200 and it is applied once', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    const sent = await sendThroughFakeSinch(app, { batchId: '01JFIFTY000000000000000000' });
+    const delivered = report(sent.batchId, 'Delivered', 0, '2026-11-28T10:00:05.000Z');
+
+    const answers = await Promise.all(Array.from({ length: 50 }, () => postReport(app, delivered)));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    const v = await view(app, sent.messageId);
+    expect(v.recipients[0].history).toHaveLength(1);
+    const logged = await db.selectFrom('callbacks').select('outcome').execute();
+    expect(logged).toHaveLength(50);
+    expect(logged.filter((r) => r.outcome === 'applied')).toHaveLength(1);
+  });
+
+  // Each pair is applied in both orders; the result must not depend on arrival order.
+  const events = [
+    ['Queued', 400, '2026-11-28T10:00:01.000Z'],
+    ['Dispatched', 401, '2026-11-28T10:00:02.000Z'],
+    ['Delivered', 0, '2026-11-28T10:00:05.000Z'],
+    ['Failed', 153, '2026-11-28T10:00:06.000Z'],
+    ['Expired', 406, '2026-11-28T10:00:07.000Z'],
+  ] as const;
+  const pairs = events.flatMap((a, i) => events.slice(i + 1).map((b) => [a, b] as const));
+
+  it.each(pairs)(
+    'When %j and %j arrive in either order, then the later one in the machine wins',
+    async (a, b) => {
+      const finalFor = async (first: (typeof events)[number], second: (typeof events)[number]) => {
+        const { app } = await makeTestApp({ db: kind });
+        const sent = await sendThroughFakeSinch(app, { batchId: '01JORDER000000000000000000' });
+        await postReport(app, report(sent.batchId, first[0], first[1], first[2])).expect(200);
+        await postReport(app, report(sent.batchId, second[0], second[1], second[2])).expect(200);
+        const v = await view(app, sent.messageId);
+        return [v.status, v.recipients[0].history.map((h: { status: string }) => h.status)];
+      };
+
+      const inOrder = await finalFor(a, b);
+      const reversed = await finalFor(b, a);
+
+      // `b` is always later in rank or, between two finals, in Sinch's timestamp.
+      expect(inOrder[0]).toBe(b[0]);
+      expect(reversed[0]).toBe(b[0]);
+      expect(reversed[1]).toEqual([b[0]]);
+    },
+  );
+
+  it('When a full batch report has no timestamps, then a final status still beats an intermediate one either way', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const sent = await sendThroughFakeSinch(app, { batchId: '01JFULLNOTS000000000000000' });
+    const full = (status: string, code: number) => ({
+      type: 'delivery_report_sms',
+      batch_id: sent.batchId,
+      total_message_count: 1,
+      statuses: [{ code, status, count: 1, recipients: ['15551234567'] }],
+    });
+
+    await postReport(app, full('Delivered', 0)).expect(200);
+    await postReport(app, full('Dispatched', 401)).expect(200);
+
+    expect((await view(app, sent.messageId)).status).toBe('Delivered');
+  });
+
+  it('When a report arrives before its batch is stored, then it is kept and applied once the batch is stored', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    const batchId = '01JEARLY00000000000000000A';
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .reply(201, async () => {
+        // Sinch's callback beats its own 201 to us; it carries no client reference to match on.
+        await postReport(app, report(batchId, 'Delivered', 0, '2026-11-28T10:00:05.000Z')).expect(200);
+        return sinchBatch({ id: batchId });
+      });
+
+    const res = await request(app).post('/send-sms').send({ to: '+15551234567', message: 'Hi' }).expect(202);
+
+    const v = await view(app, res.body.messageId);
+    expect(v.status).toBe('Delivered');
+    expect(v.recipients[0].history).toHaveLength(1);
+    const logged = await db.selectFrom('callbacks').select('outcome').execute();
+    expect(logged).toEqual([{ outcome: 'applied' }]);
+  });
+
+  it('When a report for a batch nobody sent arrives, then it is kept as unmatched, never dropped', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+
+    await postReport(
+      app,
+      report('01JSTRANGER00000000000000A', 'Delivered', 0, '2026-11-28T10:00:05.000Z'),
+    ).expect(200);
+
+    const logged = await db.selectFrom('callbacks').select(['outcome', 'batch_id', 'payload']).execute();
+    expect(logged).toEqual([
+      {
+        outcome: 'unmatched',
+        batch_id: '01JSTRANGER00000000000000A',
+        payload: expect.stringContaining('Delivered'),
+      },
+    ]);
+  });
+
+  it('When the service restarts, then messages, statuses and history are all still there', async () => {
+    const database = await createTestDatabase(kind);
+    const config = testConfig();
+    const start = async () => {
+      const db = await database.open();
+      const app = buildApp({
+        config,
+        logger: createLogger('silent'),
+        sinch: createSinchClient(config.sinch),
+        db,
+      });
+      return { app, db };
+    };
+    try {
+      const first = await start();
+      const sent = await sendThroughFakeSinch(first.app, { batchId: '01JRESTART0000000000000000' });
+      await postReport(first.app, report(sent.batchId, 'Dispatched', 401, '2026-11-28T10:00:01.000Z')).expect(
+        200,
+      );
+      await postReport(first.app, report(sent.batchId, 'Delivered', 0, '2026-11-28T10:00:05.000Z')).expect(
+        200,
+      );
+      const before = await view(first.app, sent.messageId);
+      await first.db.destroy();
+
+      const second = await start();
+      try {
+        expect(await view(second.app, sent.messageId)).toEqual(before);
+        expect(before.recipients[0].history.map((h: { status: string }) => h.status)).toEqual([
+          'Dispatched',
+          'Delivered',
+        ]);
+      } finally {
+        await second.db.destroy();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('When the database is down, then callbacks get 503 (so Sinch retries), sends get 503 without calling Sinch, and /health says DOWN', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    await db.destroy();
+    const sinch = nock(FAKE_SINCH).post(batchesPath).reply(201, sinchBatch());
+
+    const callback = await postReport(
+      app,
+      report('01JDOWN0000000000000000000', 'Delivered', 0, '2026-11-28T10:00:05.000Z'),
+    );
+    const send = await request(app).post('/send-sms').send({ to: '+15551234567', message: 'Hi' });
+    const health = await request(app).get('/health');
+
+    expect(callback.status).toBe(503);
+    expect(callback.body.code).toBe('STORAGE_UNAVAILABLE');
+    expect(send.status).toBe(503);
+    expect(sinch.isDone()).toBe(false);
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ status: 'DOWN', checks: { database: 'DOWN' } });
+  });
+
+  it('When the database is up, then /health says UP with the database check', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const res = await request(app).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'UP', checks: { database: 'UP' } });
+  });
+});
