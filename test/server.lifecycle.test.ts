@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -29,7 +31,13 @@ function startService(
 ): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/server.ts')], {
     cwd: root,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'sms-life-')), 'sms.sqlite')}`,
+      ...env,
+    },
   });
   let output = '';
   return new Promise((done, fail) => {

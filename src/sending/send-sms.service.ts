@@ -80,7 +80,8 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
 }
 
 async function recordFailure(db: Db, messageId: string, error: unknown, log: Logger): Promise<void> {
-  const refused = error instanceof SinchError && error.kind === 'rejected';
+  // A 4xx means Sinch will not send it; 429 only means "not now", like a 5xx.
+  const refused = error instanceof SinchError && error.kind === 'rejected' && !error.retryable;
   const detail =
     error instanceof SinchError
       ? {

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../config';
+import { startEmulatorFromEnv } from '../emulator/emulator.launcher';
+import { createLogger } from '../logger';
+import { exitOnSignals, startService } from '../service';
+import { sandboxBanner } from './sandbox.banner';
+
+/**
+ * `npm run sandbox`: the Sinch emulator and the service, wired to each other, in one process.
+ * Every Sinch setting is forced to the emulator's, whatever `.env` says, so no real SMS can be sent.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  const port = env.PORT?.trim() || '3000';
+  const emulatorPort = env.EMULATOR_PORT?.trim() || '3901';
+  const logger = createLogger(env.LOG_LEVEL?.trim() || 'info').child({ mode: 'SANDBOX' });
+  // Fresh per run: nothing a sandbox prints or stores works against anything real.
+  const token = `sandbox-${randomBytes(8).toString('hex')}`;
+  const webhookSecret = `sandbox-${randomBytes(16).toString('hex')}`;
+  const apiKey = `sandbox-key-${randomBytes(8).toString('hex')}`;
+
+  const emulator = await startEmulatorFromEnv(
+    {
+      EMULATOR_PORT: emulatorPort,
+      EMULATOR_HOST: '127.0.0.1',
+      EMULATOR_TOKEN: token,
+      EMULATOR_SERVICE_PLAN_ID: 'sandbox',
+      EMULATOR_CALLBACK_URL: `http://127.0.0.1:${port}/webhooks/dlr`,
+      EMULATOR_WEBHOOK_SECRET: webhookSecret,
+      EMULATOR_CALLBACK_DELAY_MS: env.EMULATOR_CALLBACK_DELAY_MS,
+      EMULATOR_RETRY_BASE_MS: env.EMULATOR_RETRY_BASE_MS ?? '1000',
+    },
+    logger,
+  );
+
+  const result = loadConfig({
+    ...env,
+    SINCH_SERVICE_PLAN_ID: 'sandbox',
+    SINCH_API_TOKEN: token,
+    SINCH_NUMBER: '+15550000000',
+    SINCH_API_REGION: 'us',
+    SINCH_API_BASE_URL: emulator.url,
+    SINCH_WEBHOOK_SECRET: webhookSecret,
+    API_KEYS: apiKey,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    PORT: port,
+    HOST: '127.0.0.1',
+    DATABASE_URL: env.SANDBOX_DATABASE_URL?.trim() || 'sqlite:./data/sandbox.sqlite',
+  });
+  if (!result.ok) {
+    logger.fatal({ errors: result.errors }, 'invalid configuration for the sandbox');
+    await emulator.emulator.stop();
+    process.exitCode = 1;
+    return;
+  }
+
+  const service = await startService(result.config, logger);
+  logger.warn(
+    { sinchApiBaseUrl: emulator.url },
+    'SANDBOX MODE: every SMS goes to the local Sinch emulator; nothing is sent to Sinch or to any phone',
+  );
+  // After the start-up lines, so the banner is the last thing on the screen.
+  logger.flush(() => process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey })));
+
+  exitOnSignals(async () => {
+    await service.stop();
+    await emulator.emulator.stop();
+  }, logger);
+}
+
+await main();

@@ -1,0 +1,33 @@
+/** What a person needs to try the sandbox: a curl to paste and where to watch the result. */
+export function sandboxBanner(opts: {
+  serviceUrl: string;
+  emulatorUrl: string;
+  apiKey: string | undefined;
+}): string {
+  const auth = opts.apiKey ? ` \\\n  -H 'Authorization: Bearer ${opts.apiKey}'` : '';
+  const rule = '='.repeat(78);
+  return `
+${rule}
+  SANDBOX MODE - no real SMS is sent. Sinch is played by a local emulator.
+${rule}
+
+  Service:  ${opts.serviceUrl}
+  Emulator: ${opts.emulatorUrl}   (what it received and sent: ${opts.emulatorUrl}/_emulator/messages)
+
+  Send a message:
+
+curl -s -X POST ${opts.serviceUrl}/send-sms \\
+  -H 'Content-Type: application/json'${auth} \\
+  -d '{"to": "+15551234567", "message": "Hello from the sandbox"}'
+
+  Then follow it (use the messageId from the answer; it is Delivered within a few seconds):
+
+curl -s ${opts.serviceUrl}/messages/<messageId>${opts.apiKey ? ` -H 'Authorization: Bearer ${opts.apiKey}'` : ''}
+
+  The last three digits of "to" choose what happens: 901 Failed, 902 Expired, 903 Rejected,
+  910 no report, 911 duplicate reports, 912 out of order, 913 slow, 922 Sinch 500 ...
+  (see src/emulator/README.md). Stop with Ctrl+C.
+${rule}
+
+`;
+}

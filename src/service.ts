@@ -1,0 +1,113 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from './app';
+import type { Config } from './config';
+import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
+import type { Logger } from './logger';
+import { callbackUrl } from './sending/send-sms.service';
+import { createSinchClient } from './sinch/sinch.client';
+
+export type RunningService = {
+  server: Server;
+  db: Db;
+  port: number;
+  url: string;
+  /** Stops accepting, lets requests in flight finish, then closes the database. */
+  stop(): Promise<void>;
+};
+
+/** A PostgreSQL URL may hold a password: log the target, never the credentials. */
+export function describeDatabase(url: string): string {
+  const target = parseDatabaseUrl(url);
+  return target.kind === 'postgres' ? url.replace(/\/\/[^@/]*@/, '//***@') : `sqlite:${target.path}`;
+}
+
+function logStartup(log: Logger, config: Config, batchesUrl: string, url: string): void {
+  log.info({ url }, `server listening on ${url}`);
+  log.info({ sinchEndpoint: batchesUrl }, `sinch batches endpoint: ${batchesUrl}`);
+  log.info({ from: config.sinch.number, deliveryReport: config.sinch.deliveryReport }, 'sender configured');
+  const perBatch = callbackUrl(config);
+  if (perBatch) {
+    log.info({ callbackUrl: perBatch }, `every batch carries callback_url ${perBatch}`);
+  } else {
+    log.info(
+      { callbackPath: '/webhooks/dlr' },
+      'set the callback URL of your service plan in the Sinch dashboard (SMS > APIs) to <public URL>/webhooks/dlr, ' +
+        `for example with "ngrok http ${config.port}": https://<id>.ngrok-free.app/webhooks/dlr; ` +
+        'or set PUBLIC_BASE_URL and every batch carries it',
+    );
+  }
+}
+
+/** Opens the database, builds the app and listens; the caller decides when to stop. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const sinch = createSinchClient(config.sinch);
+  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl));
+  logger.info({ database: describeDatabase(config.databaseUrl) }, 'database ready');
+  const app = buildApp({ config, logger, sinch, db });
+
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const listening = app.listen(config.port, config.host ?? '0.0.0.0', (error?: Error) =>
+        error ? reject(error) : resolve(listening),
+      );
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  logStartup(logger, config, sinch.batchesUrl, url);
+
+  return {
+    server,
+    db,
+    port,
+    url,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets turn idle as their last response ends; close them then, not after their timeout.
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      try {
+        await closed;
+      } finally {
+        clearInterval(idle);
+      }
+      await db.destroy();
+    },
+  };
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** SIGTERM/SIGINT: finish what is in flight and exit 0; a second signal exits at once. */
+export function exitOnSignals(stop: () => Promise<void>, log: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    setTimeout(() => {
+      log.error('requests still in flight after the grace period: exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    stop().then(
+      () => {
+        log.info('shut down cleanly');
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

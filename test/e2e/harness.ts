@@ -1,0 +1,103 @@
+import { createServer } from 'node:net';
+import { onTestFinished } from 'vitest';
+import type { Config } from '../../src/config';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.server';
+import { createLogger } from '../../src/logger';
+import type { MessageView } from '../../src/messages/messages.service';
+import { type RunningService, startService } from '../../src/service';
+import { LogCapture, testConfig } from '../helpers/app';
+import { createTestDatabase, type DbKind, type TestDatabase } from '../helpers/databases';
+
+export const E2E_TOKEN = 'e2e-emulator-token';
+
+/** A port nobody listens on right now, so the emulator can be told the service's callback URL up front. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export type Pair = {
+  emulator: Emulator;
+  service: RunningService;
+  database: TestDatabase;
+  config: Config;
+  logs: LogCapture;
+  /** Calls the service over real HTTP. */
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Polls GET /messages/:id until `done` holds, or fails with the last view. */
+  waitForMessage(id: string, done: (view: MessageView) => boolean, timeoutMs?: number): Promise<MessageView>;
+};
+
+/**
+ * The service and the emulator over real HTTP on loopback, wired to each other, on a fresh database.
+ * Both stop when the test ends.
+ */
+export async function startPair(
+  options: { db?: DbKind; config?: (c: Config) => Config; emulator?: Partial<EmulatorOptions> } = {},
+): Promise<Pair> {
+  const port = await freePort();
+  const serviceUrl = `http://127.0.0.1:${port}`;
+  const emulator = createEmulator({
+    token: E2E_TOKEN,
+    callbackDelayMs: 20,
+    retryBaseMs: 50,
+    slowReportMs: 400,
+    logger: createLogger('silent'),
+    ...options.emulator,
+  });
+  const { url: emulatorUrl } = await emulator.start();
+
+  const database = await createTestDatabase(options.db ?? 'sqlite');
+  const base = testConfig(
+    {
+      port,
+      host: '127.0.0.1',
+      publicBaseUrl: serviceUrl,
+      databaseUrl: database.url,
+      rateLimitSendPerMinute: 0,
+    },
+    { baseUrl: emulatorUrl, apiToken: E2E_TOKEN, servicePlanId: 'e2e-plan', timeoutMs: 1_000 },
+  );
+  const config = options.config ? options.config(base) : base;
+  const logs = new LogCapture();
+  const service = await startService(config, createLogger('debug', logs));
+
+  onTestFinished(async () => {
+    await emulator.stop();
+    await service.stop().catch(() => {});
+    await database.drop();
+  });
+
+  const call: Pair['call'] = async (method, path, body) => {
+    const res = await fetch(`${serviceUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  const waitForMessage: Pair['waitForMessage'] = async (id, done, timeoutMs = 5_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      const res = await call('GET', `/messages/${id}`);
+      last = res.body;
+      if (res.status === 200 && done(res.body)) return res.body;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`message ${id} did not reach the expected state; last view: ${JSON.stringify(last)}`);
+  };
+
+  return { emulator, service, database, config, logs, call, waitForMessage };
+}
