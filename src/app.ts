@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import { deliveryReportRoutes } from './delivery-reports/delivery-reports.routes';
@@ -7,6 +8,7 @@ import { errorHandler, notFound } from './http/error-handler';
 import { requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
 import { messagesRoutes } from './messages/messages.routes';
+import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
 import type { SinchClient } from './sinch/sinch.client';
 
@@ -23,9 +25,14 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
 
+  // A JSON API: helmet's defaults (nosniff, no framing, a deny-all CSP, HSTS) cost nothing here.
+  app.use(helmet());
+
+  // Limits counted in the database; one guard so the cap's pause is logged once per app.
+  const sendGuard = createSendGuard(deps);
   app.use(requestLogging(deps.logger));
-  app.use(healthRoutes(deps));
-  app.use(sendSmsRoutes(deps));
+  app.use(healthRoutes({ ...deps, sendGuard }));
+  app.use(sendSmsRoutes({ ...deps, sendGuard }));
   app.use(messagesRoutes(deps));
   app.use(deliveryReportRoutes(deps));
 

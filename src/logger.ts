@@ -10,10 +10,20 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'headers.authorization',
   'config.sinch.apiToken',
+  'config.apiKeys',
+  'config.webhookAuth.hmacSecrets',
+  'config.webhookAuth.basicCredentials',
   'apiToken',
+  'apiKey',
+  'apiKeys',
+  'hmacSecrets',
+  'basicCredentials',
   'token',
   'secret',
   'password',
+  '*.apiKey',
+  '*.secret',
+  '*.password',
 ];
 
 /** One JSON line per event; pass a destination to capture the lines (tests do). */

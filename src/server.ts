@@ -1,6 +1,7 @@
 import dotenv from 'dotenv';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
+import { logSecurityWarnings } from './security/startup-warnings';
 import { describeDatabase, exitOnSignals, startService } from './service';
 
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   }
   const { config } = result;
   const logger = createLogger(config.logLevel);
+  logSecurityWarnings(logger, config);
   try {
     const service = await startService(config, logger);
     exitOnSignals(service.stop, logger);

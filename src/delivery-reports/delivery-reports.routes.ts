@@ -1,7 +1,10 @@
 import express, { Router } from 'express';
+import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import { validationError } from '../http/validate';
+import { clientRateLimit } from '../security/rate-limits';
+import { requireWebhookAuth } from '../security/webhook-auth.middleware';
 import { type IngestResult, ingestCallback } from './delivery-reports.service';
 
 function parseJsonObject(raw: string): Record<string, unknown> {
@@ -19,33 +22,41 @@ function parseJsonObject(raw: string): Record<string, unknown> {
 
 /**
  * Sinch posts every callback of the service plan here. The body is read as raw bytes whatever its
- * content type, so a signature can be checked over exactly what Sinch sent. The callback is stored
- * before the answer; if it cannot be, the answer is 503 so that Sinch tries again.
+ * content type (a 4xx would lose the callback for good), so the signature is checked over exactly what
+ * Sinch sent, before anything is parsed or stored. The callback is stored before the answer; if it
+ * cannot be, the answer is 503 so that Sinch tries again.
  */
-export function deliveryReportRoutes(deps: { db: Db }): Router {
+export function deliveryReportRoutes(deps: { db: Db; config: Config }): Router {
   const router = Router();
 
-  router.post('/webhooks/dlr', express.raw({ type: () => true, limit: '2mb' }), async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const payload = parseJsonObject(raw);
+  router.post(
+    '/webhooks/dlr',
+    // A 429 makes Sinch retry later and slow down, so this limit loses nothing.
+    ...clientRateLimit(deps.config.rateLimitWebhookPerMinute, [], 'callback'),
+    express.raw({ type: () => true, limit: '2mb' }),
+    requireWebhookAuth(deps.config.webhookAuth),
+    async (req, res) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const payload = parseJsonObject(raw);
 
-    let result: IngestResult;
-    try {
-      result = await ingestCallback(deps.db, payload, raw, req.log);
-    } catch (error) {
-      throw storageUnavailable(error);
-    }
+      let result: IngestResult;
+      try {
+        result = await ingestCallback(deps.db, payload, raw, req.log);
+      } catch (error) {
+        throw storageUnavailable(error);
+      }
 
-    if (result.outcome === 'invalid') {
-      // Stored all the same; a 4xx tells whoever sent it that it cannot be applied.
-      throw validationError(result.issues, `${String(payload.type)} callback`);
-    }
-    if (result.outcome === 'unknown_type') {
-      // A new callback type must not be dropped for good by a 4xx: it is stored and acknowledged.
-      req.log.warn({ callbackType: payload.type }, 'callback of unknown type stored without processing');
-    }
-    res.status(200).send('OK');
-  });
+      if (result.outcome === 'invalid') {
+        // Stored all the same; a 4xx tells whoever sent it that it cannot be applied.
+        throw validationError(result.issues, `${String(payload.type)} callback`);
+      }
+      if (result.outcome === 'unknown_type') {
+        // A new callback type must not be dropped for good by a 4xx: it is stored and acknowledged.
+        req.log.warn({ callbackType: payload.type }, 'callback of unknown type stored without processing');
+      }
+      res.status(200).send('OK');
+    },
+  );
 
   return router;
 }

@@ -26,6 +26,11 @@ function fromFramework(err: ParserError): AppError | undefined {
     case 'encoding.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported.');
     default:
+      // Any other client-side fault the body parser reports (a corrupt gzip body, a length that lies)
+      // is the client's, not a 500 of ours.
+      if (err.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+        return new AppError('BAD_REQUEST', 'The request body could not be read.');
+      }
       return undefined;
   }
 }
@@ -76,8 +81,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
         ? fromSinch(err)
         : fromFramework(err as ParserError);
   if (known) {
-    // A 5xx of ours (storage down) carries its cause into the request's log line.
-    if (known.status >= 500 && !(err instanceof SinchError)) res.err = known;
+    // A 5xx of ours (storage down) carries its cause into the request's log line; the daily cap is a
+    // deliberate refusal, logged once when it starts, not a fault with a stack.
+    if (known.status >= 500 && !(err instanceof SinchError) && known.code !== 'DAILY_CAP_REACHED') {
+      res.err = known;
+    }
     sendError(res, known.code, known.message, known.details);
     return;
   }

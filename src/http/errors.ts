@@ -2,10 +2,17 @@
 export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'INVALID_JSON'
+  | 'BAD_REQUEST'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN_DESTINATION'
   | 'RATE_LIMITED'
+  | 'IDEMPOTENCY_KEY_IN_USE'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'DESTINATION_RATE_LIMITED'
+  | 'DAILY_CAP_REACHED'
   | 'SINCH_REJECTED'
   | 'SINCH_UNAVAILABLE'
   | 'SINCH_TIMEOUT'
@@ -16,19 +23,30 @@ export function statusForCode(code: ErrorCode): number {
   switch (code) {
     case 'VALIDATION_FAILED':
     case 'INVALID_JSON':
+    case 'BAD_REQUEST':
       return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'FORBIDDEN_DESTINATION':
+      return 403;
     case 'NOT_FOUND':
       return 404;
+    case 'IDEMPOTENCY_KEY_IN_USE':
+      return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return 422;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
     case 'RATE_LIMITED':
+    case 'DESTINATION_RATE_LIMITED':
       return 429;
     case 'SINCH_REJECTED':
     case 'SINCH_UNAVAILABLE':
       return 502;
     case 'STORAGE_UNAVAILABLE':
+    case 'DAILY_CAP_REACHED':
       return 503;
     case 'SINCH_TIMEOUT':
       return 504;

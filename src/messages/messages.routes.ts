@@ -1,13 +1,16 @@
 import { Router } from 'express';
+import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
+import { requireApiKey } from '../security/api-keys.middleware';
 import { getMessage, type MessageView } from './messages.service';
 
-export function messagesRoutes(deps: { db: Db }): Router {
+export function messagesRoutes(deps: { db: Db; config: Config }): Router {
   const router = Router();
 
-  router.get('/messages/:id', async (req, res) => {
-    const id = req.params.id;
+  // Messages hold numbers and texts: the same keys as sending guard them.
+  router.get('/messages/:id', requireApiKey(deps.config.apiKeys), async (req, res) => {
+    const id = String(req.params.id);
     let view: MessageView | undefined;
     try {
       view = await getMessage(deps.db, id);

@@ -1,34 +1,34 @@
 import express, { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { AppError } from '../http/errors';
 import { validate } from '../http/validate';
+import { requireApiKey } from '../security/api-keys.middleware';
+import { clientRateLimit } from '../security/rate-limits';
+import type { SendGuard } from '../security/send-limits.service';
 import { sendSmsBodySchema } from './send-sms.schemas';
 import { type SendSmsDeps, sendSms } from './send-sms.service';
 
-export function sendSmsRoutes(deps: SendSmsDeps): Router {
+export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard }): Router {
   const router = Router();
-  const limit = deps.config.rateLimitSendPerMinute;
+  const { apiKeys, rateLimitSendPerMinute } = deps.config;
 
+  // Throttle, then authenticate, then read the body: a refused request costs as little as possible.
   router.post(
     '/send-sms',
-    ...(limit > 0
-      ? [
-          rateLimit({
-            windowMs: 60_000,
-            limit,
-            standardHeaders: 'draft-8',
-            legacyHeaders: false,
-            handler: (_req, _res, next) =>
-              next(new AppError('RATE_LIMITED', `Too many send requests: at most ${limit} a minute.`)),
-          }),
-        ]
-      : []),
+    ...clientRateLimit(rateLimitSendPerMinute, apiKeys, 'send'),
+    requireApiKey(apiKeys),
     express.json({ limit: '64kb' }),
     async (req, res) => {
       if (!req.is('application/json')) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
       }
       const body = validate(sendSmsBodySchema, req.body);
+      // Every abuse limit is checked before the message is stored or Sinch is called.
+      const refusal = await deps.sendGuard.check(body.to, req.log);
+      if (refusal) {
+        if (refusal.retryAfterSeconds !== undefined)
+          res.set('Retry-After', String(refusal.retryAfterSeconds));
+        throw refusal.error;
+      }
       const result = await sendSms(deps, body, req.log);
       res.status(202).json({ message: 'SMS send request accepted by Sinch.', ...result });
     },

@@ -24,6 +24,10 @@ export function testConfig(overrides: Partial<Config> = {}, sinch: Partial<Confi
       region: 'us',
       baseUrl: FAKE_SINCH,
       timeoutMs: 2_000,
+      // One attempt unless a test is about retries: most tests want Sinch's first answer.
+      maxAttempts: 1,
+      retryBaseMs: 10,
+      retryMaxMs: 2_000,
       deliveryReport: 'per_recipient',
       ...sinch,
     },
@@ -32,8 +36,21 @@ export function testConfig(overrides: Partial<Config> = {}, sinch: Partial<Confi
     host: '127.0.0.1',
     logLevel: 'debug',
     rateLimitSendPerMinute: 1000,
+    // No keys and no callback authentication unless a test asks: the security tests set them.
+    apiKeys: [],
+    webhookAuth: { hmacSecrets: [], basicCredentials: [], maxAgeSeconds: 259_200 },
+    rateLimitWebhookPerMinute: 6_000,
+    sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 10, maxPerDay: 10_000 },
     trustProxy: 'loopback',
     databaseUrl: 'sqlite::memory:',
+    idempotencyTtlMs: 24 * 3600 * 1000,
+    reconcile: {
+      intervalMs: 0,
+      afterMs: 600_000,
+      recheckMs: 900_000,
+      expiryGraceMs: 3_600_000,
+      batchSize: 50,
+    },
     ...overrides,
   };
 }
