@@ -3,11 +3,13 @@ import helmet from 'helmet';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import { deliveryReportRoutes } from './delivery-reports/delivery-reports.routes';
-import { healthRoutes } from './health/health.routes';
+import { healthRoutes, type Lifecycle } from './health/health.routes';
 import { errorHandler, notFound } from './http/error-handler';
 import { requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
 import { messagesRoutes } from './messages/messages.routes';
+import type { Metrics } from './metrics/metrics';
+import { metricsRoutes } from './metrics/metrics.routes';
 import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
 import type { SinchClient } from './sinch/sinch.client';
@@ -17,6 +19,9 @@ export type AppDeps = {
   logger: Logger;
   sinch: SinchClient;
   db: Db;
+  metrics: Metrics;
+  /** Shared with the server, which flags a shutdown in progress; defaults to running. */
+  lifecycle?: Lifecycle;
 };
 
 /** Builds the Express app from its dependencies; it never listens (server.ts and tests do). */
@@ -31,7 +36,8 @@ export function buildApp(deps: AppDeps): Express {
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
   app.use(requestLogging(deps.logger));
-  app.use(healthRoutes({ ...deps, sendGuard }));
+  app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
+  app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard }));
   app.use(messagesRoutes(deps));
   app.use(deliveryReportRoutes(deps));

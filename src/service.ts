@@ -4,6 +4,8 @@ import { buildApp } from './app';
 import type { Config } from './config';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
 import type { Logger } from './logger';
+import { createMetrics } from './metrics/metrics';
+import { startReconciler } from './reconciliation/reconciler';
 import { callbackUrl } from './sending/send-sms.service';
 import { createSinchClient } from './sinch/sinch.client';
 
@@ -41,10 +43,20 @@ function logStartup(log: Logger, config: Config, batchesUrl: string, url: string
 
 /** Opens the database, builds the app and listens; the caller decides when to stop. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const sinch = createSinchClient(config.sinch);
+  const metrics = createMetrics({ processMetrics: true });
+  const sinch = createSinchClient({
+    ...config.sinch,
+    onRetry: (operation, attempt, err) => {
+      metrics.sinchRetries.inc({ operation });
+      logger.warn({ operation, attempt, err }, 'retrying sinch call');
+    },
+    onCall: (operation, status, seconds) =>
+      metrics.sinchCalls.observe({ operation, status: String(status) }, seconds),
+  });
   const db = await openDatabase(parseDatabaseUrl(config.databaseUrl));
   logger.info({ database: describeDatabase(config.databaseUrl) }, 'database ready');
-  const app = buildApp({ config, logger, sinch, db });
+  const lifecycle = { shuttingDown: false };
+  const app = buildApp({ config, logger, sinch, db, metrics, lifecycle });
 
   let server: Server;
   try {
@@ -60,6 +72,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
   logStartup(logger, config, sinch.batchesUrl, url);
+  const reconciler =
+    config.reconcile.intervalMs > 0
+      ? startReconciler(
+          { db, sinch, log: logger, settings: config.reconcile, metrics },
+          config.reconcile.intervalMs,
+        )
+      : undefined;
 
   return {
     server,
@@ -67,6 +86,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     port,
     url,
     stop: async () => {
+      lifecycle.shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets turn idle as their last response ends; close them then, not after their timeout.
       server.closeIdleConnections();
@@ -76,6 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       } finally {
         clearInterval(idle);
       }
+      await reconciler?.stop();
       await db.destroy();
     },
   };

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
+import { serverCommand } from './helpers/process';
 
 const minimal = { SINCH_SERVICE_PLAN_ID: 'plan1', SINCH_API_TOKEN: 'tok', SINCH_NUMBER: '+15550001111' };
 
@@ -93,10 +94,10 @@ describe('loadConfig', () => {
 
 describe('server start-up', () => {
   it('When required variables are missing, then the process exits non-zero naming each of them', () => {
-    const root = resolve(import.meta.dirname, '..');
     // An empty directory, so no .env of the developer's is read.
     const cwd = mkdtempSync(join(tmpdir(), 'sms-config-'));
-    const run = spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/server.ts')], {
+    const [command, args] = serverCommand();
+    const run = spawnSync(command, args, {
       cwd,
       env: { PATH: process.env.PATH, SINCH_NUMBER: '+15550001111' },
       encoding: 'utf8',

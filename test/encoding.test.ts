@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeBody } from '../../src/emulator/encoding';
+import { analyzeBody } from '../src/sinch/encoding';
 
 describe('analyzeBody (GSM-7 / UCS-2 parts)', () => {
   it.each([

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import type { SinchClient } from '../src/sinch/sinch.client';
+import { createSinchClient, type SinchClient } from '../src/sinch/sinch.client';
 import { FAKE_SINCH, makeTestApp, TEST_PLAN, TEST_TOKEN, testConfig } from './helpers/app';
 
 const batchesPath = `/xms/v1/${TEST_PLAN}/batches`;
@@ -217,7 +217,7 @@ describe('POST /send-sms, rate limit', () => {
 describe('POST /send-sms, our own bug', () => {
   it('When something unexpected throws, then it answers 500 with a fixed message and logs the cause once at error level', async () => {
     const brokenSinch: SinchClient = {
-      batchesUrl: 'unused',
+      ...createSinchClient(testConfig().sinch),
       sendBatch: () => Promise.reject(new TypeError('internal detail that must not leak')),
     };
     const { app, logs } = await makeTestApp({ sinch: brokenSinch });

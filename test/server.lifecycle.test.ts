@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serverCommand } from './helpers/process';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -29,7 +31,8 @@ function slowSinch(delayMs: number): Promise<{ server: Server; url: string }> {
 function startService(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/server.ts')], {
+  const [command, args] = serverCommand();
+  const child = spawn(command, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -84,5 +87,57 @@ describe('graceful shutdown', () => {
     expect(res.status).toBe(202);
     expect(await exited).toBe(0);
     expect(service.output()).toContain('shut down cleanly');
+  });
+
+  it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-sigterm-'));
+    const file = join(dir, 'sms.sqlite');
+    const service = await startService({
+      SINCH_SERVICE_PLAN_ID: 'plan',
+      SINCH_API_TOKEN: 'test-token-not-real',
+      SINCH_NUMBER: '+15550001111',
+      DATABASE_URL: `sqlite:${file}`,
+    });
+    cleanup.push(() => service.child.kill('SIGKILL'));
+    const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
+
+    const answered: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < 400) {
+        const batchId = `01JLOAD${String(next++).padStart(19, '0')}`;
+        if (next === 60) service.child.kill('SIGTERM');
+        try {
+          const res = await fetch(`http://127.0.0.1:${service.port}/webhooks/dlr`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+              type: 'recipient_delivery_report_sms',
+              batch_id: batchId,
+              recipient: '15551234567',
+              status: 'Delivered',
+              code: 0,
+              at: new Date().toISOString(),
+            }),
+          });
+          expect(res.status).toBeLessThan(500);
+          if (res.status === 200) answered.push(batchId);
+        } catch {
+          return; // The listener is gone: refused connections are not answers, and Sinch would retry them.
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, worker));
+
+    expect(await exited).toBe(0);
+    expect(answered.length).toBeGreaterThan(10);
+    const db = new Database(file, { readonly: true });
+    const stored = new Set(
+      (db.prepare('select batch_id from callbacks').all() as Array<{ batch_id: string }>).map(
+        (r) => r.batch_id,
+      ),
+    );
+    db.close();
+    expect(answered.filter((id) => !stored.has(id))).toEqual([]);
   });
 });

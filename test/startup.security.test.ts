@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../src/config';
 import { securityWarnings } from '../src/security/startup-warnings';
 import { testConfig } from './helpers/app';
+import { serverCommand } from './helpers/process';
 import { API_KEY, BASIC_PASSWORD, WEBHOOK_SECRET } from './helpers/security';
 
 const minimal = { SINCH_SERVICE_PLAN_ID: 'plan1', SINCH_API_TOKEN: 'tok', SINCH_NUMBER: '+15550001111' };
@@ -118,8 +119,7 @@ describe('start-up warnings', () => {
 });
 
 describe('the server process', () => {
-  const root = resolve(import.meta.dirname, '..');
-  const tsx = join(root, 'node_modules/.bin/tsx');
+  const [node, serverArgs] = serverCommand();
   const env = (extra: Record<string, string>) => ({
     PATH: process.env.PATH,
     ...minimal,
@@ -137,7 +137,7 @@ describe('the server process', () => {
 
   it('When NODE_ENV=production and no key is configured, then it refuses to start', () => {
     // An empty directory as cwd, so no .env of the developer's is read.
-    const run = spawnSync(tsx, [join(root, 'src/server.ts')], {
+    const run = spawnSync(node, serverArgs, {
       cwd: mkdtempSync(join(tmpdir(), 'sms-sec-cwd-')),
       env: env({ NODE_ENV: 'production' }),
       encoding: 'utf8',
@@ -150,7 +150,7 @@ describe('the server process', () => {
   });
 
   it('When no key is configured outside production, then it starts with loud warnings and no secret in its output', async () => {
-    child = spawn(tsx, [join(root, 'src/server.ts')], {
+    child = spawn(node, serverArgs, {
       cwd: mkdtempSync(join(tmpdir(), 'sms-sec-cwd-')),
       env: env({ WEBHOOK_BASIC_AUTH: `sinch:${BASIC_PASSWORD}` }),
     });

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app';
 import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics/metrics';
 import { createSinchClient } from '../src/sinch/sinch.client';
 import {
   FAKE_SINCH,
@@ -97,7 +98,7 @@ describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
     let seenWhileSending: unknown;
     nock(FAKE_SINCH)
       .post(batchesPath)
-      .reply(201, async (_uri, body) => {
+      .reply(201, async () => {
         seenWhileSending = await db
           .selectFrom('messages')
           .select(['id', 'client_reference', 'send_status'])
@@ -256,6 +257,7 @@ describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
         logger: createLogger('silent'),
         sinch: createSinchClient(config.sinch),
         db,
+        metrics: createMetrics({ processMetrics: false }),
       });
       return { app, db };
     };

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial';
+import * as resilience from './migrations/0002-resilience';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -11,6 +12,7 @@ export type Db = Kysely<Database>;
 /** Migrations in order; each is a file under migrations/, listed here so no directory is scanned. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-resilience': resilience,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -15,6 +15,10 @@ export type MessagesTable = {
   error_text: string | null;
   /** Latest `summary` batch report, as JSON: statuses with counts and no recipients. */
   report_summary: string | null;
+  /** Sinch's expire_at for the batch: no delivery attempt after it. */
+  expire_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
   created_at: string;
   updated_at: string;
 };
@@ -31,6 +35,7 @@ export type RecipientsTable = {
   status_at: string | null;
   operator_status_at: string | null;
   updated_at: string;
+  next_check_at: string | null;
 };
 
 /** Delivery reports applied to a recipient; the unique key makes a duplicate impossible. */
@@ -72,10 +77,26 @@ export type InboundMessagesTable = {
   stored_at: string;
 };
 
+export type IdempotencyKeysTable = {
+  /** SHA-256 of the caller's identity and the Idempotency-Key header. */
+  scope_key: string;
+  /** SHA-256 of the request body: the same key with another body is refused. */
+  request_hash: string;
+  /** in_progress while the first request runs, then done. */
+  state: string;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: string;
+  /** An in_progress row older than this belongs to a request that died; it may be taken over. */
+  locked_until: string;
+  expires_at: string;
+};
+
 export type Database = {
   messages: MessagesTable;
   recipients: RecipientsTable;
   recipient_events: RecipientEventsTable;
   callbacks: CallbacksTable;
   inbound_messages: InboundMessagesTable;
+  idempotency_keys: IdempotencyKeysTable;
 };

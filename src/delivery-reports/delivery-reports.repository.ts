@@ -23,13 +23,13 @@ export async function setCallbackOutcome(
 export async function findMessageForReport(db: Handle, batchId: string, clientReference: string | undefined) {
   const byBatch = await db
     .selectFrom('messages')
-    .select(['id', 'batch_id'])
+    .select(['id', 'batch_id', 'created_at'])
     .where('batch_id', '=', batchId)
     .executeTakeFirst();
   if (byBatch || !clientReference) return byBatch;
   return db
     .selectFrom('messages')
-    .select(['id', 'batch_id'])
+    .select(['id', 'batch_id', 'created_at'])
     .where('client_reference', '=', clientReference)
     .where('batch_id', 'is', null)
     .orderBy('created_at', 'desc')
@@ -54,7 +54,7 @@ export type RecipientReport = {
   messageId: string;
   msisdn: string;
   status: string;
-  code: number;
+  code: number | null;
   at: string | null;
   operatorStatusAt: string | null;
 };

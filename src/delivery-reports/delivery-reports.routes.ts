@@ -3,9 +3,26 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import { validationError } from '../http/validate';
+import type { Metrics } from '../metrics/metrics';
 import { clientRateLimit } from '../security/rate-limits';
 import { requireWebhookAuth } from '../security/webhook-auth.middleware';
+import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
 import { type IngestResult, ingestCallback } from './delivery-reports.service';
+
+/** Only Sinch's known types become label values, so a stranger cannot create series at will. */
+const callbackTypeLabel = (type: unknown) =>
+  typeof type === 'string' && KNOWN_CALLBACK_TYPES.has(type) ? type : 'unknown';
+
+function record(metrics: Metrics, type: unknown, result: IngestResult, startedAt: bigint): void {
+  metrics.callbacks.inc({ type: callbackTypeLabel(type), outcome: result.outcome });
+  metrics.callbackSeconds.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+  if (result.outcome === 'invalid') return;
+  if (result.tally.ignored > 0) metrics.reportsIgnored.inc(result.tally.ignored);
+  for (const final of result.tally.finals) {
+    metrics.deliveryOutcomes.inc({ status: final.status, code: String(final.code ?? '') });
+    metrics.timeToFinal.observe({ status: final.status }, (Date.now() - Date.parse(final.sentAt)) / 1000);
+  }
+}
 
 function parseJsonObject(raw: string): Record<string, unknown> {
   let value: unknown;
@@ -26,7 +43,7 @@ function parseJsonObject(raw: string): Record<string, unknown> {
  * Sinch sent, before anything is parsed or stored. The callback is stored before the answer; if it
  * cannot be, the answer is 503 so that Sinch tries again.
  */
-export function deliveryReportRoutes(deps: { db: Db; config: Config }): Router {
+export function deliveryReportRoutes(deps: { db: Db; config: Config; metrics: Metrics }): Router {
   const router = Router();
 
   router.post(
@@ -36,6 +53,7 @@ export function deliveryReportRoutes(deps: { db: Db; config: Config }): Router {
     express.raw({ type: () => true, limit: '2mb' }),
     requireWebhookAuth(deps.config.webhookAuth),
     async (req, res) => {
+      const startedAt = process.hrtime.bigint();
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       const payload = parseJsonObject(raw);
 
@@ -43,8 +61,10 @@ export function deliveryReportRoutes(deps: { db: Db; config: Config }): Router {
       try {
         result = await ingestCallback(deps.db, payload, raw, req.log);
       } catch (error) {
+        deps.metrics.callbacks.inc({ type: callbackTypeLabel(payload.type), outcome: 'storage_error' });
         throw storageUnavailable(error);
       }
+      record(deps.metrics, payload.type, result, startedAt);
 
       if (result.outcome === 'invalid') {
         // Stored all the same; a 4xx tells whoever sent it that it cannot be applied.

@@ -23,7 +23,7 @@ import {
   setCallbackOutcome,
   setReportSummary,
 } from './delivery-reports.repository';
-import { normalizeTimestamp } from './delivery-status';
+import { isFinal, normalizeTimestamp } from './delivery-status';
 
 /** One recipient's status as a callback states it, whichever shape carried it. */
 export type RecipientStatusUpdate = {
@@ -69,8 +69,14 @@ export function recipientUpdates(
 /** What applying a well-formed callback did; stored with it in the callback log. */
 type AppliedOutcome = 'applied' | 'ignored' | 'unmatched' | 'summary' | 'inbound';
 
+/** What applying did to recipients, for metrics: final statuses reached, and reports that changed nothing. */
+export type ApplyTally = {
+  finals: Array<{ status: string; code: number | null; sentAt: string }>;
+  ignored: number;
+};
+
 export type IngestResult =
-  | { outcome: AppliedOutcome | 'unknown_type' }
+  | { outcome: AppliedOutcome | 'unknown_type'; tally: ApplyTally }
   | { outcome: 'invalid'; issues: z.core.$ZodIssue[] };
 
 /**
@@ -85,6 +91,7 @@ export async function ingestCallback(
 ): Promise<IngestResult> {
   const now = new Date().toISOString();
   const type = typeof payload.type === 'string' ? payload.type : null;
+  const tally: ApplyTally = { finals: [], ignored: 0 };
   return db.transaction().execute(async (trx) => {
     const id = newId();
     await insertCallback(trx, {
@@ -100,11 +107,11 @@ export async function ingestCallback(
 
     let result: IngestResult;
     if (type === null || !KNOWN_CALLBACK_TYPES.has(type)) {
-      result = { outcome: 'unknown_type' };
+      result = { outcome: 'unknown_type', tally };
     } else {
       const parsed = sinchCallbackSchema.safeParse(payload);
       result = parsed.success
-        ? { outcome: await applyCallback(trx, parsed.data, now, log) }
+        ? { outcome: await applyCallback(trx, parsed.data, now, log, tally), tally }
         : { outcome: 'invalid', issues: parsed.error.issues };
     }
     await setCallbackOutcome(trx, id, result.outcome, now);
@@ -117,6 +124,7 @@ async function applyCallback(
   callback: SinchCallback,
   now: string,
   log: Logger,
+  tally: ApplyTally,
 ): Promise<AppliedOutcome> {
   switch (callback.type) {
     case 'mo_text':
@@ -129,7 +137,7 @@ async function applyCallback(
       );
       return 'inbound';
     default:
-      return applyDeliveryReport(trx, callback, now, log);
+      return applyDeliveryReport(trx, callback, now, log, tally);
   }
 }
 
@@ -138,6 +146,7 @@ async function applyDeliveryReport(
   report: RecipientDeliveryReport | BatchDeliveryReport,
   now: string,
   log: Logger,
+  tally: ApplyTally,
 ): Promise<AppliedOutcome> {
   const message = await findMessageForReport(trx, report.batch_id, report.client_reference);
   const context = {
@@ -181,6 +190,10 @@ async function applyDeliveryReport(
       now,
     );
     applied ||= result === 'applied';
+    if (result === 'ignored') tally.ignored += 1;
+    if (result === 'applied' && isFinal(update.status)) {
+      tally.finals.push({ status: update.status, code: update.code, sentAt: message.created_at });
+    }
     const line = {
       ...context,
       recipient: update.recipient,
@@ -201,13 +214,14 @@ export async function applyUnmatchedCallbacks(
   clientReference: string,
   now: string,
   log: Logger,
+  tally: ApplyTally = { finals: [], ignored: 0 },
 ): Promise<number> {
   const waiting = await findUnmatchedCallbacks(trx, batchId, clientReference);
   let applied = 0;
   for (const row of waiting) {
     const parsed = sinchCallbackSchema.safeParse(JSON.parse(row.payload));
     if (!parsed.success) continue;
-    const outcome = await applyCallback(trx, parsed.data, now, log);
+    const outcome = await applyCallback(trx, parsed.data, now, log, tally);
     if (outcome !== 'unmatched') {
       await setCallbackOutcome(trx, row.id, outcome, now);
       applied += 1;

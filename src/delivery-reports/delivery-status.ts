@@ -12,6 +12,11 @@ export const SEND_STATUS = {
   failed: 'SendFailed',
   /** Sinch refused the batch (4xx): nothing was sent. */
   refused: 'SendRefused',
+  /**
+   * The batch expired without a final report, even after asking Sinch. Not final: a report that
+   * still comes later is applied.
+   */
+  noReport: 'NoReport',
 } as const;
 
 const RANKS: Record<string, number> = {
@@ -21,6 +26,7 @@ const RANKS: Record<string, number> = {
   [SEND_STATUS.sent]: 1,
   Queued: 2,
   Dispatched: 3,
+  [SEND_STATUS.noReport]: 3,
 };
 
 /** Every status Sinch sends other than Queued and Dispatched is final, unknown strings included. */

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { analyzeBody } from '../sinch/encoding';
 import { parseBatchRequest } from './batch-request';
 import { batchReport, recipientReport } from './delivery-reports';
 import { intQuery, readJsonBody, sendSinchError } from './emulator.http';
 import type { EmulatorStore } from './emulator.store';
-import { analyzeBody } from './encoding';
 
 const NOT_FOUND = { status: 404, code: 'not_found', text: 'No such batch or recipient' };
 

@@ -5,6 +5,8 @@ import { AppError, type ErrorBody, type ErrorCode, statusForCode } from './error
 /** Writes the service's one error envelope. */
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
   const body: ErrorBody = { error: message, code, requestId: String(res.req.id ?? '') };
+  // Read by metrics once the response is finished.
+  res.locals.errorCode = code;
   if (details !== undefined) body.details = details;
   res.status(statusForCode(code)).json(body);
 }

@@ -42,10 +42,15 @@ export async function insertPendingMessage(db: Db, message: NewMessage, msisdns:
 }
 
 /** Sinch accepted the batch: the message and every recipient not yet further along become Sent. */
-export async function markSent(trx: Handle, id: string, batchId: string, now: string): Promise<void> {
+export async function markSent(
+  trx: Handle,
+  id: string,
+  batch: { id: string; expireAt: string | null },
+  now: string,
+): Promise<void> {
   await trx
     .updateTable('messages')
-    .set({ batch_id: batchId, send_status: SEND_STATUS.sent, updated_at: now })
+    .set({ batch_id: batch.id, send_status: SEND_STATUS.sent, expire_at: batch.expireAt, updated_at: now })
     .where('id', '=', id)
     .execute();
   await trx

@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     'SANDBOX MODE: every SMS goes to the local Sinch emulator; nothing is sent to Sinch or to any phone',
   );
   // After the start-up lines, so the banner is the last thing on the screen.
-  logger.flush(() => process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey })));
+  logger.flush(() =>
+    process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey })),
+  );
 
   exitOnSignals(async () => {
     await service.stop();

@@ -1,22 +1,32 @@
 import express, { Router } from 'express';
 import { AppError } from '../http/errors';
 import { validate } from '../http/validate';
+import { idempotency } from '../idempotency/idempotency.middleware';
+import type { Metrics } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';
 import { clientRateLimit } from '../security/rate-limits';
 import type { SendGuard } from '../security/send-limits.service';
 import { sendSmsBodySchema } from './send-sms.schemas';
 import { type SendSmsDeps, sendSms } from './send-sms.service';
 
-export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard }): Router {
+export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metrics: Metrics }): Router {
   const router = Router();
   const { apiKeys, rateLimitSendPerMinute } = deps.config;
 
   // Throttle, then authenticate, then read the body: a refused request costs as little as possible.
   router.post(
     '/send-sms',
+    (_req, res, next) => {
+      res.on('finish', () =>
+        deps.metrics.sendRequests.inc({ status: String(res.statusCode), code: res.locals.errorCode ?? '' }),
+      );
+      next();
+    },
     ...clientRateLimit(rateLimitSendPerMinute, apiKeys, 'send'),
     requireApiKey(apiKeys),
     express.json({ limit: '64kb' }),
+    // A replay answers before the limits: it sends nothing, so it must not count as a send.
+    idempotency({ db: deps.db, ttlMs: deps.config.idempotencyTtlMs }),
     async (req, res) => {
       if (!req.is('application/json')) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');

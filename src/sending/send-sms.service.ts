@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { newId } from '../db/ids';
 import { applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
-import { SEND_STATUS } from '../delivery-reports/delivery-status';
+import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
 import { storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
@@ -47,6 +47,7 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
   }
 
   let batchId: string;
+  let expireAt: string | null;
   try {
     const batch = await sinch.sendBatch({
       from: config.sinch.number,
@@ -57,6 +58,7 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
       callback_url: callbackUrl(config),
     });
     batchId = batch.id;
+    expireAt = normalizeTimestamp(batch.expire_at) ?? defaultExpiry(batch.created_at);
   } catch (error) {
     await recordFailure(db, messageId, error, log);
     throw error;
@@ -65,7 +67,7 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
   try {
     const now = new Date().toISOString();
     const early = await db.transaction().execute(async (trx) => {
-      await markSent(trx, messageId, batchId, now);
+      await markSent(trx, messageId, { id: batchId, expireAt }, now);
       return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log);
     });
     if (early > 0)
@@ -77,6 +79,12 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
   }
   log.info({ messageId, batchId, clientReference }, 'sms accepted by sinch');
   return { messageId, batchId, clientReference };
+}
+
+/** Sinch's default and maximum: delivery attempts stop three days after the batch is sent. */
+function defaultExpiry(createdAt: string | undefined): string {
+  const from = normalizeTimestamp(createdAt) ?? new Date().toISOString();
+  return new Date(Date.parse(from) + 3 * 24 * 3600 * 1000).toISOString();
 }
 
 async function recordFailure(db: Db, messageId: string, error: unknown, log: Logger): Promise<void> {

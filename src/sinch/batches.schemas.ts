@@ -56,3 +56,12 @@ export const sinchNestedErrorSchema = z.looseObject({
     status: z.string().optional(),
   }),
 });
+
+/** `GET /batches` page (batches created in the last 14 days, newest first). */
+export const batchListSchema = z.looseObject({
+  page: z.number().int(),
+  page_size: z.number().int(),
+  count: z.number().int(),
+  batches: z.array(batchSchema),
+});
+export type BatchList = z.infer<typeof batchListSchema>;

@@ -1,5 +1,5 @@
 /**
- * How Sinch splits a body into SMS parts (sinch-sms-api.md §8): GSM-7 when every character is in
+ * How Sinch splits a body into SMS parts (Sinch SMS API reference §8; shared by the service and the emulator): GSM-7 when every character is in
  * the GSM 03.38 basic or extension table, otherwise UCS-2 for the whole message.
  */
 

@@ -2,12 +2,16 @@ import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from '
 import type { z } from 'zod';
 import {
   type Batch,
+  type BatchList,
+  batchListSchema,
   batchSchema,
   sinchErrorSchema,
   sinchNestedErrorSchema,
   type TextBatchRequest,
   textBatchRequestSchema,
 } from './batches.schemas';
+import { type RecipientDeliveryReport, recipientDeliveryReportSchema } from './callbacks.schemas';
+import { type RetryPolicy, retryDelay, sleep } from './retry-policy';
 import { SinchError } from './sinch.errors';
 
 export type SinchClientOptions = {
@@ -16,14 +20,35 @@ export type SinchClientOptions = {
   servicePlanId: string;
   apiToken: string;
   timeoutMs: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Called before each retry, for logs and metrics. */
+  onRetry?: (operation: string, attempt: number, error: SinchError) => void;
+  /** Called after every HTTP exchange with Sinch (status 0: no response), for metrics. */
+  onCall?: (operation: string, status: number, seconds: number) => void;
 };
 
 export type SinchClient = {
-  /** `POST /batches`: queues a text batch and returns the batch object Sinch created. */
+  /**
+   * `POST /batches`. Retries 429, 5xx and connection failures with back-off. When Sinch may have
+   * received a failed attempt (timeout, connection dropped after sending), it first looks the batch up
+   * by `client_reference` and returns that one instead of sending again, so one call is one batch.
+   */
   sendBatch(request: TextBatchRequest): Promise<Batch>;
+  /** `GET /batches/{id}`. */
+  getBatch(batchId: string): Promise<Batch>;
+  /** `GET /batches?client_reference=…`: the newest batch with this reference from the last 24 hours. */
+  findBatchByClientReference(clientReference: string): Promise<Batch | undefined>;
+  /** `GET /batches/{id}/delivery_report/{recipient}`: the recipient's current report. */
+  getRecipientReport(batchId: string, recipient: string): Promise<RecipientDeliveryReport>;
+  /** `DELETE /batches/{id}`: cancels what has not been sent yet. */
+  cancelBatch(batchId: string): Promise<Batch>;
   /** The URL of the batches collection, for logs (it never contains the token). */
   readonly batchesUrl: string;
 };
+
+type Request = { method: 'GET' | 'POST' | 'DELETE'; url: string; data?: unknown; params?: object };
 
 /** Builds the one client the service uses to talk to the Sinch SMS REST API. */
 export function createSinchClient(options: SinchClientOptions): SinchClient {
@@ -36,35 +61,129 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
     validateStatus: () => true,
     maxRedirects: 0,
   });
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? 1,
+    baseDelayMs: options.retryBaseMs ?? 500,
+    maxTotalDelayMs: options.retryMaxMs ?? 15_000,
+  };
 
-  return {
+  const once = <T extends z.ZodType>(operation: string, request: Request, ok: number[], schema: T) =>
+    call(http, operation, request, ok, schema, options.onCall);
+
+  /** Repeats a call while the policy allows and `mayRepeat` agrees the failure is safe to repeat. */
+  async function withRetries<T>(
+    operation: string,
+    attempt: () => Promise<T>,
+    mayRepeat: (error: SinchError) => boolean = () => true,
+  ): Promise<T> {
+    let waited = 0;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const delay =
+          error instanceof SinchError && mayRepeat(error) ? retryDelay(policy, n, error, waited) : undefined;
+        if (delay === undefined) throw error;
+        options.onRetry?.(operation, n, error as SinchError);
+        await sleep(delay);
+        waited += delay;
+      }
+    }
+  }
+
+  const client: SinchClient = {
     batchesUrl: `${root}/batches`,
+
     async sendBatch(request) {
       const body = textBatchRequestSchema.parse(request);
-      return call(
-        http,
+      const post = () =>
+        once('sendBatch', { method: 'POST', url: '/batches', data: body }, [201, 200], batchSchema);
+      const reference = body.client_reference;
+      let uncertain = false;
+      return withRetries(
         'sendBatch',
-        { method: 'POST', url: '/batches', data: body },
-        [201, 200],
-        batchSchema,
+        async () => {
+          if (uncertain && reference) {
+            // An earlier attempt may have reached Sinch: sending again could send the SMS twice.
+            const existing = await client.findBatchByClientReference(reference);
+            if (existing) return existing;
+          }
+          try {
+            return await post();
+          } catch (error) {
+            if (error instanceof SinchError && error.maybeDelivered) uncertain = true;
+            throw error;
+          }
+        },
+        // Without a reference there is no way to check what Sinch got, so no blind second send.
+        (error) => !error.maybeDelivered || reference !== undefined,
       );
     },
+
+    getBatch: (batchId) =>
+      withRetries('getBatch', () =>
+        once(
+          'getBatch',
+          { method: 'GET', url: `/batches/${encodeURIComponent(batchId)}` },
+          [200],
+          batchSchema,
+        ),
+      ),
+
+    async findBatchByClientReference(clientReference) {
+      const list: BatchList = await once(
+        'listBatches',
+        { method: 'GET', url: '/batches', params: { client_reference: clientReference, page_size: 1 } },
+        [200],
+        batchListSchema,
+      );
+      return list.batches.find((b) => b.client_reference === clientReference) ?? list.batches[0];
+    },
+
+    getRecipientReport: (batchId, recipient) =>
+      withRetries('getRecipientReport', () =>
+        once(
+          'getRecipientReport',
+          {
+            method: 'GET',
+            url: `/batches/${encodeURIComponent(batchId)}/delivery_report/${encodeURIComponent(recipient)}`,
+          },
+          [200],
+          recipientDeliveryReportSchema,
+        ),
+      ),
+
+    cancelBatch: (batchId) =>
+      withRetries('cancelBatch', () =>
+        once(
+          'cancelBatch',
+          { method: 'DELETE', url: `/batches/${encodeURIComponent(batchId)}` },
+          [200],
+          batchSchema,
+        ),
+      ),
   };
+  return client;
 }
 
 async function call<T extends z.ZodType>(
   http: AxiosInstance,
   operation: string,
-  request: { method: 'GET' | 'POST' | 'DELETE'; url: string; data?: unknown; params?: object },
+  request: Request,
   okStatuses: number[],
   schema: T,
+  onCall: SinchClientOptions['onCall'],
 ): Promise<z.infer<T>> {
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   let response: AxiosResponse<unknown>;
   try {
     response = await http.request(request);
   } catch (error) {
+    onCall?.(operation, 0, seconds());
     throw transportError(operation, error as AxiosError);
   }
+  onCall?.(operation, response.status, seconds());
 
   if (okStatuses.includes(response.status)) {
     const parsed = schema.safeParse(response.data);
@@ -74,7 +193,7 @@ async function call<T extends z.ZodType>(
       operation,
       httpStatus: response.status,
       sinchText: 'the response body does not match the documented schema',
-      maybeDelivered: true,
+      maybeDelivered: request.method === 'POST',
     });
   }
 

@@ -84,7 +84,8 @@ export async function startPair(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const json = res.headers.get('content-type')?.includes('application/json');
+    return { status: res.status, body: json ? JSON.parse(text) : text };
   };
 
   const waitForMessage: Pair['waitForMessage'] = async (id, done, timeoutMs = 5_000) => {

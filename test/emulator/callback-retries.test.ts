@@ -16,7 +16,8 @@ describe('callback retries', () => {
   it('When the receiver answers 500 once, then the same callback is retried and then delivered, in order', async () => {
     h.receiver.respond = (nth) => (nth === 1 ? 500 : 200);
     await sendOne();
-    await waitFor(() => h.receiver.received.length === 3);
+    // The receiver sees the request before the emulator has read the answer: wait for both.
+    await waitFor(() => h.emulator.state.callbacks().filter((c) => c.state === 'delivered').length === 2);
     expect(timeline(h.receiver, '15551234567')).toEqual(['Dispatched/401', 'Dispatched/401', 'Delivered/0']);
     expect(h.receiver.received[0]?.rawBody).toBe(h.receiver.received[1]?.rawBody);
     const [dispatched, delivered] = h.emulator.state.callbacks();

@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import type { Db } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createSinchClient, type SinchClient } from '../../src/sinch/sinch.client';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases';
 
@@ -78,7 +79,14 @@ export class LogCapture extends Writable {
   }
 }
 
-export type TestApp = { app: Express; logs: LogCapture; config: Config; db: Db; database: TestDatabase };
+export type TestApp = {
+  app: Express;
+  logs: LogCapture;
+  config: Config;
+  db: Db;
+  database: TestDatabase;
+  metrics: Metrics;
+};
 
 export type TestAppOptions = { config?: Config; db?: DbKind; sinch?: SinchClient; database?: TestDatabase };
 
@@ -97,7 +105,8 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     await db.destroy().catch(() => {});
     if (!options.database) await database.drop();
   });
-  return { app: buildApp({ config, logger, sinch, db }), logs, config, db, database };
+  const metrics = createMetrics({ processMetrics: false });
+  return { app: buildApp({ config, logger, sinch, db, metrics }), logs, config, db, database, metrics };
 }
 
 /** The batch object Sinch answers a send with. */

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import type { Db } from '../db/database';
+import { AppError, storageUnavailable } from '../http/errors';
+import { completeKey, findKey, insertKey, releaseKey, takeOverKey } from './idempotency.repository';
+
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+/** Longer than the slowest send (timeouts and retries included), so a live request is never taken over. */
+const LOCK_MS = 2 * 60_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** JSON with object keys sorted, so the same body in another key order counts as the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Answers that came from running the request; anything else lets a retry with the same key run again. */
+function worthKeeping(status: number): boolean {
+  if (status === 409 || status === 429) return false;
+  return status < 500 || status === 502 || status === 504;
+}
+
+/**
+ * `Idempotency-Key` on a POST: the first request with a key runs and its answer is stored in the
+ * database; a retry with the same key and body gets that answer again (`Idempotent-Replayed: true`)
+ * and runs nothing, across restarts and instances. The same key with another body gets 422; a retry
+ * while the first still runs gets 409. Keys are scoped to the caller's credentials.
+ */
+export function idempotency(deps: { db: Db; ttlMs: number }): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.get('Idempotency-Key');
+    if (key === undefined) return next();
+    if (!KEY_FORMAT.test(key)) {
+      throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    }
+    const caller = req.get('Authorization') ?? req.get('X-API-Key') ?? '';
+    const scopeKey = sha256(`${sha256(caller)}\n${key}`);
+    const requestHash = sha256(canonicalJson(req.body));
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    const row = {
+      scope_key: scopeKey,
+      request_hash: requestHash,
+      state: 'in_progress',
+      response_status: null,
+      response_body: null,
+      created_at: now,
+      locked_until: new Date(nowMs + LOCK_MS).toISOString(),
+      expires_at: new Date(nowMs + deps.ttlMs).toISOString(),
+    };
+
+    let existing: Awaited<ReturnType<typeof findKey>>;
+    try {
+      if (await insertKey(deps.db, row)) return runAndKeep(deps.db, scopeKey, res, next);
+      existing = await findKey(deps.db, scopeKey);
+      if (existing && (await takeOverKey(deps.db, row, now))) return runAndKeep(deps.db, scopeKey, res, next);
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
+    if (existing?.state !== 'done' || existing.response_status === null) {
+      if (existing && existing.request_hash !== requestHash) throw reused();
+      throw new AppError(
+        'IDEMPOTENCY_KEY_IN_USE',
+        'A request with this Idempotency-Key is still running; retry shortly.',
+      );
+    }
+    if (existing.request_hash !== requestHash) throw reused();
+    res
+      .status(existing.response_status)
+      .set('Idempotent-Replayed', 'true')
+      .type('json')
+      .send(existing.response_body);
+  };
+}
+
+function reused(): AppError {
+  return new AppError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'This Idempotency-Key was already used with a different request body.',
+  );
+}
+
+/** Runs the handler; its JSON answer is stored before it is sent, so a retry can never miss it. */
+function runAndKeep(db: Db, scopeKey: string, res: Response, next: () => void): void {
+  const send = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const status = res.statusCode;
+    const store = worthKeeping(status)
+      ? completeKey(db, scopeKey, status, JSON.stringify(body))
+      : releaseKey(db, scopeKey);
+    store.then(
+      () => send(body),
+      (err) => {
+        res.req.log.error({ err }, 'could not store the idempotent answer');
+        send(body);
+      },
+    );
+    return res;
+  };
+  next();
+}

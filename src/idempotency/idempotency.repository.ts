@@ -1,0 +1,57 @@
+import type { Db } from '../db/database';
+import type { IdempotencyKeysTable } from '../db/schema';
+
+export async function findKey(db: Db, scopeKey: string) {
+  return db.selectFrom('idempotency_keys').selectAll().where('scope_key', '=', scopeKey).executeTakeFirst();
+}
+
+/** Inserts the key as in_progress; false when a row for it already exists (the primary key decides). */
+export async function insertKey(db: Db, row: IdempotencyKeysTable): Promise<boolean> {
+  const result = await db
+    .insertInto('idempotency_keys')
+    .values(row)
+    .onConflict((oc) => oc.column('scope_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+/**
+ * Takes over a key whose holder died (its lock ran out) or whose time is up; the WHERE clause makes
+ * the take-over atomic, so only one retry wins it.
+ */
+export async function takeOverKey(db: Db, row: IdempotencyKeysTable, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('idempotency_keys')
+    .set(row)
+    .where('scope_key', '=', row.scope_key)
+    .where((eb) =>
+      eb.or([
+        eb('expires_at', '<=', now),
+        eb.and([eb('state', '=', 'in_progress'), eb('locked_until', '<=', now)]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function completeKey(db: Db, scopeKey: string, status: number, body: string): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ state: 'done', response_status: status, response_body: body })
+    .where('scope_key', '=', scopeKey)
+    .execute();
+}
+
+/** The first request failed before it had an answer worth keeping: let a retry run it again. */
+export async function releaseKey(db: Db, scopeKey: string): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('scope_key', '=', scopeKey)
+    .where('state', '=', 'in_progress')
+    .execute();
+}
+
+export async function deleteExpiredKeys(db: Db, now: string): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

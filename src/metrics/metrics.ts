@@ -1,0 +1,69 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Every metric the service exposes at GET /metrics, in one registry per app. */
+export function createMetrics(options: { processMetrics: boolean }) {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  return {
+    registry,
+    sendRequests: new Counter({
+      name: 'sms_send_requests_total',
+      help: 'POST /send-sms answers by HTTP status and error code (none when accepted).',
+      labelNames: ['status', 'code'] as const,
+      registers,
+    }),
+    sinchCalls: new Histogram({
+      name: 'sinch_api_request_duration_seconds',
+      help: 'Calls to the Sinch API by operation and HTTP status (0: no response).',
+      labelNames: ['operation', 'status'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    sinchRetries: new Counter({
+      name: 'sinch_api_retries_total',
+      help: 'Retries of Sinch API calls, by operation.',
+      labelNames: ['operation'] as const,
+      registers,
+    }),
+    callbacks: new Counter({
+      name: 'sinch_callbacks_total',
+      help: 'Callbacks received, by type and what became of them.',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    callbackSeconds: new Histogram({
+      name: 'sinch_callback_processing_seconds',
+      help: 'Time from receiving a callback to answering it.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    reportsIgnored: new Counter({
+      name: 'delivery_reports_ignored_total',
+      help: 'Recipient reports that changed nothing: duplicates, or older than the status already held.',
+      registers,
+    }),
+    deliveryOutcomes: new Counter({
+      name: 'sms_delivery_outcomes_total',
+      help: 'Final statuses applied to recipients, by status and Sinch code.',
+      labelNames: ['status', 'code'] as const,
+      registers,
+    }),
+    timeToFinal: new Histogram({
+      name: 'sms_time_to_final_status_seconds',
+      help: 'Time from sending to the final status of a recipient.',
+      labelNames: ['status'] as const,
+      buckets: [1, 5, 15, 30, 60, 300, 900, 3600, 21600, 86400],
+      registers,
+    }),
+    reconciliation: new Counter({
+      name: 'reconciliation_results_total',
+      help: 'Recipients checked by the reconciliation sweep, by result.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

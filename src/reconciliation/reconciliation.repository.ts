@@ -1,0 +1,68 @@
+import { FINAL_RANK, SEND_STATUS } from '../delivery-reports/delivery-status';
+import type { Handle } from '../messages/messages.repository';
+
+/**
+ * Messages Sinch accepted at least `cutoff` ago that still have a recipient without a final status,
+ * due for a check and not leased by another instance.
+ */
+export async function findMessagesToReconcile(db: Handle, now: string, cutoff: string, limit: number) {
+  return db
+    .selectFrom('recipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.message_id')
+    .select(['m.id', 'm.batch_id', 'm.expire_at'])
+    .distinct()
+    .where('r.status_rank', '<', FINAL_RANK)
+    .where('r.status', '<>', SEND_STATUS.noReport)
+    .where((eb) => eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', now)]))
+    .where('m.send_status', '=', SEND_STATUS.sent)
+    .where('m.batch_id', 'is not', null)
+    .where('m.created_at', '<=', cutoff)
+    .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+    .orderBy('m.id')
+    .limit(limit)
+    .execute();
+}
+
+/** Takes the message for `owner` until `until`; false when another instance holds it. */
+export async function claimMessage(db: Handle, id: string, owner: string, now: string, until: string) {
+  const result = await db
+    .updateTable('messages')
+    .set({ lease_owner: owner, lease_until: until })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function releaseMessage(db: Handle, id: string, owner: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ lease_owner: null, lease_until: null })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+export async function openRecipients(db: Handle, messageId: string) {
+  return db
+    .selectFrom('recipients')
+    .select(['msisdn', 'status'])
+    .where('message_id', '=', messageId)
+    .where('status_rank', '<', FINAL_RANK)
+    .where('status', '<>', SEND_STATUS.noReport)
+    .execute();
+}
+
+export async function scheduleNextCheck(
+  db: Handle,
+  messageId: string,
+  msisdn: string,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('recipients')
+    .set({ next_check_at: at })
+    .where('message_id', '=', messageId)
+    .where('msisdn', '=', msisdn)
+    .execute();
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger';
+import { sweepOnce } from '../../src/reconciliation/reconciliation.service';
+import type { SinchClient } from '../../src/sinch/sinch.client';
+import { createSinchClient } from '../../src/sinch/sinch.client';
+import { DB_KINDS } from '../helpers/databases';
+import { type Pair, startPair } from './harness';
+
+const settings = { afterMs: 0, recheckMs: 60_000, expiryGraceMs: 0, batchSize: 50 };
+
+/** Reports are lost: the batch carries no callback URL and the plan's default points nowhere. */
+function lostCallbacks(db?: (typeof DB_KINDS)[number]) {
+  return startPair({
+    db,
+    config: (c) => ({ ...c, publicBaseUrl: undefined }),
+    emulator: { defaultCallbackUrl: 'http://127.0.0.1:9/nowhere', maxCallbackAttempts: 1 },
+  });
+}
+
+async function sendAndLetSinchFinish(pair: Pair, to: string, { silent = false } = {}) {
+  const sent = await pair.call('POST', '/send-sms', { to, message: 'Lost report' });
+  expect(sent.status).toBe(202);
+  const deadline = Date.now() + (silent ? 0 : 3_000);
+  // The emulator knows the outcome once its (undeliverable) final callback was attempted.
+  while (
+    !pair.emulator.state.callbacks().some((c) => c.payload.status !== 'Dispatched') &&
+    Date.now() < deadline
+  ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return sent.body as { messageId: string; batchId: string };
+}
+
+const deps = (pair: Pair, sinch: SinchClient = createSinchClient(pair.config.sinch)) => ({
+  db: pair.service.db,
+  sinch,
+  log: createLogger('silent'),
+  settings,
+});
+
+describe.each(DB_KINDS)('reconciliation on %s', (db) => {
+  it('When a delivery report never arrived, then the sweep asks Sinch and applies the answer', async () => {
+    const pair = await lostCallbacks(db);
+    const sent = await sendAndLetSinchFinish(pair, '+15551234567');
+    expect((await pair.call('GET', `/messages/${sent.messageId}`)).body.status).toBe('Sent');
+
+    const result = await sweepOnce(deps(pair));
+
+    expect(result).toMatchObject({ applied: 1, failed: 0 });
+    const view = (await pair.call('GET', `/messages/${sent.messageId}`)).body;
+    expect(view.status).toBe('Delivered');
+    expect(view.recipients[0].history.map((h: { status: string }) => h.status)).toEqual(['Delivered']);
+  });
+
+  it('When the batch expired with no final report, then the recipient is marked NoReport, and a late report still wins', async () => {
+    const pair = await lostCallbacks(db);
+    const sent = await sendAndLetSinchFinish(pair, '+15550100910', { silent: true });
+    await pair.service.db
+      .updateTable('messages')
+      .set({ expire_at: new Date(Date.now() - 60_000).toISOString() })
+      .where('id', '=', sent.messageId)
+      .execute();
+
+    const result = await sweepOnce(deps(pair));
+
+    expect(result.noReport).toBe(1);
+    expect((await pair.call('GET', `/messages/${sent.messageId}`)).body.status).toBe('NoReport');
+    const late = await pair.call('POST', '/webhooks/dlr', {
+      type: 'recipient_delivery_report_sms',
+      batch_id: sent.batchId,
+      recipient: '15550100910',
+      status: 'Delivered',
+      code: 0,
+      at: new Date().toISOString(),
+    });
+    expect(late.status).toBe(200);
+    expect((await pair.call('GET', `/messages/${sent.messageId}`)).body.status).toBe('Delivered');
+  });
+});
+
+describe('reconciliation across instances', () => {
+  it('When two instances sweep at once, then each recipient is asked about once', async () => {
+    const pair = await lostCallbacks();
+    for (const to of ['+15551230001', '+15551230002', '+15551230003']) await sendAndLetSinchFinish(pair, to);
+    const real = createSinchClient(pair.config.sinch);
+    const asked: string[] = [];
+    const counting: SinchClient = {
+      ...real,
+      getRecipientReport: (batchId, recipient) => {
+        asked.push(`${batchId}/${recipient}`);
+        return real.getRecipientReport(batchId, recipient);
+      },
+    };
+
+    const [a, b] = await Promise.all([
+      sweepOnce(deps(pair, counting), 'instance-a'),
+      sweepOnce(deps(pair, counting), 'instance-b'),
+    ]);
+
+    expect(asked).toHaveLength(3);
+    expect(new Set(asked).size).toBe(3);
+    expect(a.applied + b.applied).toBe(3);
+  });
+
+  it('When the service runs with reconciliation on, then a lost report is applied without any callback', async () => {
+    const pair = await startPair({
+      config: (c) => ({
+        ...c,
+        publicBaseUrl: undefined,
+        reconcile: { ...c.reconcile, ...settings, intervalMs: 100 },
+      }),
+      emulator: { defaultCallbackUrl: 'http://127.0.0.1:9/nowhere', maxCallbackAttempts: 1 },
+    });
+
+    const sent = await pair.call('POST', '/send-sms', { to: '+15551234567', message: 'Swept' });
+
+    const view = await pair.waitForMessage(sent.body.messageId, (v) => v.status === 'Delivered');
+    expect(view.recipients[0]?.history.at(-1)?.status).toBe('Delivered');
+  });
+});

@@ -1,0 +1,149 @@
+import nock from 'nock';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics/metrics';
+import { createSinchClient } from '../src/sinch/sinch.client';
+import { FAKE_SINCH, makeTestApp, sinchBatch, TEST_PLAN, testConfig } from './helpers/app';
+import { createTestDatabase, DB_KINDS } from './helpers/databases';
+
+const batchesPath = `/xms/v1/${TEST_PLAN}/batches`;
+const body = { to: '+15551234567', message: 'Exactly once' };
+type App = Parameters<typeof request>[0];
+
+const send = (app: App, key: string, payload: object = body) =>
+  request(app).post('/send-sms').set('Idempotency-Key', key).send(payload);
+
+describe.each(DB_KINDS)('Idempotency-Key on POST /send-sms, on %s', (kind) => {
+  it('When the same key and body come twice, then the first answer is replayed and Sinch is called once', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const sinch = nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply(201, sinchBatch({ id: '01JIDEM000000000000000000A' }));
+
+    const first = await send(app, 'order-42-attempt');
+    const second = await send(app, 'order-42-attempt');
+
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(sinch.isDone()).toBe(true);
+  });
+
+  it('When the same key comes with another body, then it answers 422 and sends nothing', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH).post(batchesPath).once().reply(201, sinchBatch());
+
+    await send(app, 'key-reused-1').expect(202);
+    const second = await send(app, 'key-reused-1', { ...body, message: 'Something else' });
+
+    expect(second.status).toBe(422);
+    expect(second.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('When the same body comes with its keys in another order, then it counts as the same request', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH).post(batchesPath).once().reply(201, sinchBatch());
+
+    await send(app, 'key-order').expect(202);
+    const second = await send(app, 'key-order', { message: body.message, to: body.to });
+
+    expect(second.status).toBe(202);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('When the service restarts between the two, then the answer is still replayed', async () => {
+    const database = await createTestDatabase(kind);
+    const config = testConfig();
+    const start = async () => {
+      const db = await database.open();
+      const metrics = createMetrics({ processMetrics: false });
+      const sinch = createSinchClient(config.sinch);
+      return { db, app: buildApp({ config, logger: createLogger('silent'), sinch, db, metrics }) };
+    };
+    try {
+      nock(FAKE_SINCH)
+        .post(batchesPath)
+        .once()
+        .reply(201, sinchBatch({ id: '01JRESTARTIDEM00000000000A' }));
+      const first = await start();
+      const a = await send(first.app, 'survives-restart');
+      await first.db.destroy();
+
+      const second = await start();
+      const b = await send(second.app, 'survives-restart');
+      await second.db.destroy();
+
+      expect(a.status).toBe(202);
+      expect(b.body).toEqual(a.body);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('When two requests with one key race, then Sinch is called once and the other is told to retry', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const sinch = nock(FAKE_SINCH).post(batchesPath).once().delay(200).reply(201, sinchBatch());
+
+    const [a, b] = await Promise.all([send(app, 'racing-key'), send(app, 'racing-key')]);
+
+    expect([a.status, b.status].sort()).toEqual([202, 409]);
+    expect((a.status === 409 ? a : b).body.code).toBe('IDEMPOTENCY_KEY_IN_USE');
+    expect(sinch.isDone()).toBe(true);
+  });
+
+  it('When Sinch refused the first request, then the refusal is replayed rather than sent again', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply(400, { code: 'syntax_invalid_parameter_format', text: 'no' });
+
+    const first = await send(app, 'refused-once');
+    const second = await send(app, 'refused-once');
+
+    expect(first.status).toBe(502);
+    expect(second.status).toBe(502);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('When the key has expired, then the request runs again', async () => {
+    const { app } = await makeTestApp({ db: kind, config: testConfig({ idempotencyTtlMs: 1 }) });
+    const sinch = nock(FAKE_SINCH).post(batchesPath).twice().reply(201, sinchBatch());
+
+    await send(app, 'short-lived').expect(202);
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await send(app, 'short-lived');
+
+    expect(second.status).toBe(202);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(sinch.isDone()).toBe(true);
+  });
+});
+
+describe('Idempotency-Key format', () => {
+  it('When the key is not printable ASCII or too long, then it answers 400', async () => {
+    const { app } = await makeTestApp();
+    const res = await send(app, 'x'.repeat(256));
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('When two callers use the same key, then each gets their own answer', async () => {
+    const { app } = await makeTestApp({
+      config: testConfig({ apiKeys: ['caller-one-key-0001', 'caller-two-key-0002'] }),
+    });
+    nock(FAKE_SINCH).post(batchesPath).twice().reply(201, sinchBatch());
+
+    const one = await send(app, 'shared').set('X-API-Key', 'caller-one-key-0001');
+    const two = await send(app, 'shared').set('X-API-Key', 'caller-two-key-0002');
+
+    expect(one.status).toBe(202);
+    expect(two.status).toBe(202);
+    expect(two.headers['idempotent-replayed']).toBeUndefined();
+    expect(two.body.messageId).not.toBe(one.body.messageId);
+  });
+});
