@@ -5,6 +5,7 @@ import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql }
 import pg from 'pg';
 import * as initial from './migrations/0001-initial';
 import * as resilience from './migrations/0002-resilience';
+import * as sendOptions from './migrations/0004-send-options';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -13,6 +14,7 @@ export type Db = Kysely<Database>;
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-resilience': resilience,
+  '0004-send-options': sendOptions,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -49,7 +51,7 @@ function dialectFor(target: DatabaseTarget) {
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
-      return sqlite;
+      return withStatementCache(sqlite);
     },
   });
 }
@@ -63,6 +65,25 @@ async function currentSchema(db: Db): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('PostgreSQL has no current schema: check search_path');
   return schema;
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew on each query; the queries are few and
+ * repeat, so keep the prepared statements (a bounded cache: SQL text with varying IN lists differs).
+ */
+function withStatementCache(sqlite: SQLite.Database, size = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as SQLite.Database['prepare'];
+  return sqlite;
 }
 
 export async function migrate(db: Db, migrationTableSchema?: string): Promise<void> {

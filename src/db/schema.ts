@@ -17,6 +17,11 @@ export type MessagesTable = {
   report_summary: string | null;
   /** Sinch's expire_at for the batch: no delivery attempt after it. */
   expire_at: string | null;
+  /** When Sinch is to send it (scheduled), as the caller asked; null for at once. */
+  send_at: string | null;
+  /** GSM or UNICODE, and SMS parts per recipient, as computed from the body before sending. */
+  encoding: string | null;
+  parts: number | null;
   lease_owner: string | null;
   lease_until: string | null;
   created_at: string;

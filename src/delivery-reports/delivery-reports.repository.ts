@@ -1,7 +1,20 @@
+import { PostgresAdapter, sql } from 'kysely';
 import { newId } from '../db/ids';
 import type { CallbacksTable } from '../db/schema';
 import type { Handle } from '../messages/messages.repository';
 import { statusRank } from './delivery-status';
+
+/**
+ * Serialises, per batch id, the transaction that stores a batch with those that match reports to it.
+ * Without it, on PostgreSQL a report could look for its batch just before the batch is committed
+ * while the batch looks for waiting reports just before the report is committed: neither would see
+ * the other. SQLite runs one transaction at a time already.
+ */
+export async function lockBatch(db: Handle, batchId: string): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`select pg_advisory_xact_lock(hashtext(${batchId}))`.execute(db);
+  }
+}
 
 export async function insertCallback(db: Handle, row: CallbacksTable): Promise<void> {
   await db.insertInto('callbacks').values(row).execute();

@@ -20,6 +20,7 @@ import {
   findMessageForReport,
   findUnmatchedCallbacks,
   insertCallback,
+  lockBatch,
   setCallbackOutcome,
   setReportSummary,
 } from './delivery-reports.repository';
@@ -93,18 +94,6 @@ export async function ingestCallback(
   const type = typeof payload.type === 'string' ? payload.type : null;
   const tally: ApplyTally = { finals: [], ignored: 0 };
   return db.transaction().execute(async (trx) => {
-    const id = newId();
-    await insertCallback(trx, {
-      id,
-      received_at: now,
-      type,
-      batch_id: typeof payload.batch_id === 'string' ? payload.batch_id : null,
-      client_reference: typeof payload.client_reference === 'string' ? payload.client_reference : null,
-      payload: raw,
-      outcome: 'received',
-      processed_at: null,
-    });
-
     let result: IngestResult;
     if (type === null || !KNOWN_CALLBACK_TYPES.has(type)) {
       result = { outcome: 'unknown_type', tally };
@@ -114,7 +103,17 @@ export async function ingestCallback(
         ? { outcome: await applyCallback(trx, parsed.data, now, log, tally), tally }
         : { outcome: 'invalid', issues: parsed.error.issues };
     }
-    await setCallbackOutcome(trx, id, result.outcome, now);
+    // Written in the transaction that applied it, with what became of it: one row, no later update.
+    await insertCallback(trx, {
+      id: newId(),
+      received_at: now,
+      type,
+      batch_id: typeof payload.batch_id === 'string' ? payload.batch_id : null,
+      client_reference: typeof payload.client_reference === 'string' ? payload.client_reference : null,
+      payload: raw,
+      outcome: result.outcome,
+      processed_at: now,
+    });
     return result;
   });
 }
@@ -148,6 +147,7 @@ async function applyDeliveryReport(
   log: Logger,
   tally: ApplyTally,
 ): Promise<AppliedOutcome> {
+  await lockBatch(trx, report.batch_id);
   const message = await findMessageForReport(trx, report.batch_id, report.client_reference);
   const context = {
     batchId: report.batch_id,

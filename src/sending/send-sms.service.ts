@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { newId } from '../db/ids';
+import { lockBatch } from '../delivery-reports/delivery-reports.repository';
 import { applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
 import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
 import { storageUnavailable } from '../http/errors';
@@ -67,6 +68,7 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
   try {
     const now = new Date().toISOString();
     const early = await db.transaction().execute(async (trx) => {
+      await lockBatch(trx, batchId);
       await markSent(trx, messageId, { id: batchId, expireAt }, now);
       return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log);
     });

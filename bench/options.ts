@@ -1,0 +1,57 @@
+/** Run settings from `--name=value` flags, else `BENCH_*` variables, else defaults (≈ 2–3 minutes in all). */
+export type BenchOptions = {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  /** Messages seeded for the "empty table" ingest run; enough that every request hits a distinct one. */
+  smallMessages: number;
+  largeMessages: number;
+  skipMillion: boolean;
+  skipSend: boolean;
+  /** The service's LOG_LEVEL: below `info` so one log line per request does not dominate the cost. */
+  logLevel: 'warn' | 'error';
+  /** `built`: esbuild bundles run by plain node (the default); `tsx`: the TypeScript sources as npm start runs them. */
+  runner: 'built' | 'tsx';
+};
+
+function flag(name: string): string | undefined {
+  const prefix = `--${name}`;
+  for (const arg of process.argv.slice(2)) {
+    if (arg === prefix) return '1';
+    if (arg.startsWith(`${prefix}=`)) return arg.slice(prefix.length + 1);
+  }
+  return undefined;
+}
+
+function setting(name: string, env: string): string | undefined {
+  const value = flag(name) ?? process.env[env];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function positive(name: string, env: string, fallback: number): number {
+  const raw = setting(name, env);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} / ${env} must be a positive number`);
+  return value;
+}
+
+const truthy = (value: string | undefined) => value !== undefined && !['0', 'false', 'no'].includes(value);
+
+export function readOptions(): BenchOptions {
+  const logLevel = setting('log-level', 'BENCH_LOG_LEVEL') ?? 'warn';
+  if (logLevel !== 'warn' && logLevel !== 'error') throw new Error('--log-level must be warn or error');
+  const runner = setting('runner', 'BENCH_RUNNER') ?? 'built';
+  if (runner !== 'built' && runner !== 'tsx') throw new Error('--runner must be built or tsx');
+  return {
+    durationS: positive('duration', 'BENCH_DURATION', 10),
+    warmupS: positive('warmup', 'BENCH_WARMUP', 3),
+    connections: Math.round(positive('connections', 'BENCH_CONNECTIONS', 50)),
+    smallMessages: Math.round(positive('small', 'BENCH_SMALL_MESSAGES', 100_000)),
+    largeMessages: Math.round(positive('large', 'BENCH_LARGE_MESSAGES', 1_000_000)),
+    skipMillion: truthy(setting('skip-million', 'BENCH_SKIP_MILLION')),
+    skipSend: truthy(setting('skip-send', 'BENCH_SKIP_SEND')),
+    logLevel,
+    runner,
+  };
+}
