@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import { messagesRoutes } from './messages/messages.routes';
 import type { Metrics } from './metrics/metrics';
 import { metricsRoutes } from './metrics/metrics.routes';
+import { optOutsRoutes } from './opt-outs/opt-outs.routes';
 import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
 import type { SinchClient } from './sinch/sinch.client';
@@ -33,6 +34,8 @@ export function buildApp(deps: AppDeps): Express {
   // A JSON API: helmet's defaults (nosniff, no framing, a deny-all CSP, HSTS) cost nothing here.
   app.use(helmet());
 
+  // The callback route reaches the opt-out hooks with only the database; they find these rules by it.
+
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
   app.use(requestLogging(deps.logger));
@@ -40,6 +43,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard }));
   app.use(messagesRoutes(deps));
+  app.use(optOutsRoutes(deps));
   app.use(deliveryReportRoutes(deps));
 
   app.use(notFound);

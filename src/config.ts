@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keywordClash, type OptOutConfig } from './opt-outs/opt-out-settings';
 
 /** Regions Sinch serves the SMS REST API from with service-plan auth (sinch-sms-api.md §1). */
 export const SINCH_REGIONS = ['us', 'eu', 'au', 'br', 'ca'] as const;
@@ -64,6 +65,24 @@ const destinationPrefix = z
   .regex(/^(\+|00)?[1-9]\d{0,14}$/, 'each prefix must be digits, optionally after + (e.g. +44,+1555)')
   .transform((prefix) => prefix.replace(/^(\+|00)/, ''));
 
+// A keyword is matched against the whole trimmed body, case-insensitively: kept upper-case.
+const keyword = z
+  .string()
+  .max(32, 'each keyword must be at most 32 characters')
+  .regex(/^\S+$/, 'each keyword must be one word')
+  .transform((word) => word.toUpperCase());
+
+// `none` switches delivery-code opt-outs off (blank means the default).
+const deliveryCodes = z.union([
+  z.literal('none').transform(() => [] as number[]),
+  commaList(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'each code must be a number such as 257')
+      .transform(Number),
+  ),
+]);
+
 const envSchema = z.object({
   SINCH_SERVICE_PLAN_ID: required('the Sinch service plan id').pipe(
     z.string().regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, - and _'),
@@ -80,6 +99,7 @@ const envSchema = z.object({
   RECONCILE_AFTER_SECONDS: optional(integer(0, 7 * 86_400)),
   RECONCILE_RECHECK_SECONDS: optional(integer(1, 7 * 86_400)),
   IDEMPOTENCY_TTL_HOURS: optional(integer(1, 24 * 30)),
+  MAX_MESSAGE_PARTS: optional(integer(0, 255)),
   SINCH_DELIVERY_REPORT: optional(
     z.enum(DELIVERY_REPORT_TYPES, { error: `must be one of ${DELIVERY_REPORT_TYPES.join(', ')}` }),
   ),
@@ -96,6 +116,9 @@ const envSchema = z.object({
   ALLOWED_DESTINATION_PREFIXES: optional(commaList(destinationPrefix)),
   MAX_SMS_PER_NUMBER_PER_HOUR: optional(integer(0, 1_000_000)),
   MAX_SMS_PER_DAY: optional(integer(0, 100_000_000)),
+  OPT_OUT_KEYWORDS: optional(commaList(keyword)),
+  OPT_IN_KEYWORDS: optional(commaList(keyword)),
+  OPT_OUT_DELIVERY_CODES: optional(deliveryCodes),
   NODE_ENV: optional(z.string()),
   TRUST_PROXY: optional(z.string()),
   DATABASE_URL: optional(
@@ -154,10 +177,18 @@ export type Config = {
     /** Messages in one UTC calendar day, all destinations together. */
     maxPerDay: number;
   };
+  /**
+   * Inbound keywords and delivery codes that put a number on the opt-out list or take it off.
+   * Optional so that configs built in code before opt-outs existed still type-check; absent means
+   * the built-in keywords and code 257.
+   */
+  optOuts: OptOutConfig;
   /** Express "trust proxy" setting: how many proxies (or which addresses) sit in front of us. */
   trustProxy: boolean | number | string;
   /** `postgres://…` for PostgreSQL; otherwise a SQLite file (created on first start). */
   databaseUrl: string;
+  /** Longest message, in SMS parts per recipient; passed to Sinch too. 0: no limit. */
+  maxMessageParts: number;
   /** How long an Idempotency-Key is remembered. */
   idempotencyTtlMs: number;
   /** The sweep that asks Sinch about recipients whose report never came. */
@@ -200,6 +231,18 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       errors: ['API_KEYS: required when NODE_ENV=production, or anyone who finds the service can send SMS'],
     };
   }
+  const optOuts = {
+    extraOptOutKeywords: e.OPT_OUT_KEYWORDS ?? [],
+    extraOptInKeywords: e.OPT_IN_KEYWORDS ?? [],
+    deliveryCodes: e.OPT_OUT_DELIVERY_CODES ?? [257],
+  };
+  const clash = keywordClash(optOuts.extraOptOutKeywords, optOuts.extraOptInKeywords);
+  if (clash) {
+    return {
+      ok: false,
+      errors: [`OPT_IN_KEYWORDS: ${clash} is also an opt-out keyword; a reply cannot mean both`],
+    };
+  }
   const region = e.SINCH_API_REGION ?? 'us';
   return {
     ok: true,
@@ -234,9 +277,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         maxPerNumberPerHour: e.MAX_SMS_PER_NUMBER_PER_HOUR ?? 10,
         maxPerDay: e.MAX_SMS_PER_DAY ?? 10_000,
       },
+      optOuts,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
       databaseUrl: e.DATABASE_URL ?? DEFAULT_DATABASE_URL,
       idempotencyTtlMs: (e.IDEMPOTENCY_TTL_HOURS ?? 24) * 3600 * 1000,
+      maxMessageParts: e.MAX_MESSAGE_PARTS ?? 0,
       reconcile: {
         intervalMs: (e.RECONCILE_INTERVAL_SECONDS ?? 60) * 1000,
         afterMs: (e.RECONCILE_AFTER_SECONDS ?? 600) * 1000,

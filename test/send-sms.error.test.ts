@@ -19,7 +19,8 @@ describe('POST /send-sms, bad input', () => {
     ['to has letters', { to: '+1555CALLNOW', message: 'Hello' }],
     ['to is too long', { to: '+1234567890123456', message: 'Hello' }],
     ['to starts with +0', { to: '+0123456789', message: 'Hello' }],
-    ['to is an array', { to: ['+15551234567'], message: 'Hello' }],
+    ['to is a number', { to: 15551234567, message: 'Hello' }],
+    ['to is a nested list', { to: [['+15551234567']], message: 'Hello' }],
     ['message is empty', { to: '+15551234567', message: '' }],
     ['message is only spaces', { to: '+15551234567', message: '   ' }],
     ['message is over 2000 characters', { to: '+15551234567', message: 'a'.repeat(2001) }],
@@ -64,7 +65,7 @@ describe('POST /send-sms, bad input', () => {
     const { app } = await makeTestApp();
     const res = await request(app)
       .post('/send-sms')
-      .send({ ...valid, message: 'x'.repeat(100_000) });
+      .send({ ...valid, message: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);
     expectErrorShape(res.body, 'PAYLOAD_TOO_LARGE');
   });

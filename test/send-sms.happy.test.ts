@@ -26,6 +26,9 @@ describe('POST /send-sms, accepted', () => {
       messageId: expect.any(String),
       batchId: '01JBATCH0000000000000000AA',
       clientReference: res.body.messageId,
+      to: ['+15551234567'],
+      encoding: 'GSM',
+      parts: 1,
     });
     expect(sent).toEqual({
       from: '+15550001111',

@@ -262,9 +262,9 @@ describe.each(DB_KINDS)('POST /send-sms, per-number and daily limits (%s)', (kin
 });
 
 describe('POST /send-sms, hardening', () => {
-  it('When an authenticated body is larger than 64 kB, then it answers 413 in the JSON shape', async () => {
+  it('When an authenticated body is larger than 128 kB, then it answers 413 in the JSON shape', async () => {
     const { app } = await makeSecureApp();
-    const res = await postSend(app, { ...valid, message: 'x'.repeat(70_000) });
+    const res = await postSend(app, { ...valid, message: 'x'.repeat(140_000) });
     expectError(res, 413, 'PAYLOAD_TOO_LARGE');
   });
 

@@ -5,6 +5,7 @@ import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql }
 import pg from 'pg';
 import * as initial from './migrations/0001-initial';
 import * as resilience from './migrations/0002-resilience';
+import * as messaging from './migrations/0003-messaging';
 import * as sendOptions from './migrations/0004-send-options';
 import type { Database } from './schema';
 
@@ -14,6 +15,7 @@ export type Db = Kysely<Database>;
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-resilience': resilience,
+  '0003-messaging': messaging,
   '0004-send-options': sendOptions,
 };
 

@@ -24,6 +24,8 @@ export type MessagesTable = {
   parts: number | null;
   lease_owner: string | null;
   lease_until: string | null;
+  /** When DELETE /messages/:id cancelled the batch at Sinch; null unless cancelled. */
+  cancelled_at: string | null;
   created_at: string;
   updated_at: string;
 };
@@ -97,6 +99,38 @@ export type IdempotencyKeysTable = {
   expires_at: string;
 };
 
+/** A number that asked not to be messaged; the row exists only while it is opted out. */
+export type OptOutsTable = {
+  /** Digits only, like recipients.msisdn. */
+  msisdn: string;
+  /** keyword (an inbound STOP), delivery_code (a report such as 257) or operator. */
+  source: string;
+  /** The keyword as configured (STOP) or the delivery code ('257'). */
+  reason: string;
+  /** The inbound message id or the batch id that caused it. */
+  reference: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+/** Every opt-out and opt-in seen, append-only; the state follows the latest by `occurred_at`. */
+export type OptOutEventsTable = {
+  id: string;
+  msisdn: string;
+  /** opt_out or opt_in. */
+  action: string;
+  source: string;
+  reason: string;
+  reference: string | null;
+  /** Unique per number: the same inbound or batch is recorded once. */
+  event_key: string;
+  /** Sinch's time for it (received_at, report at), else when we saw it. */
+  occurred_at: string;
+  recorded_at: string;
+  /** applied, or stale when a later event for the number was already recorded. */
+  outcome: string;
+};
+
 export type Database = {
   messages: MessagesTable;
   recipients: RecipientsTable;
@@ -104,4 +138,6 @@ export type Database = {
   callbacks: CallbacksTable;
   inbound_messages: InboundMessagesTable;
   idempotency_keys: IdempotencyKeysTable;
+  opt_outs: OptOutsTable;
+  opt_out_events: OptOutEventsTable;
 };

@@ -4,6 +4,7 @@ import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import { validationError } from '../http/validate';
 import type { Metrics } from '../metrics/metrics';
+import { optOutRules } from '../opt-outs/opt-out-settings';
 import { clientRateLimit } from '../security/rate-limits';
 import { requireWebhookAuth } from '../security/webhook-auth.middleware';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
@@ -45,6 +46,7 @@ function parseJsonObject(raw: string): Record<string, unknown> {
  */
 export function deliveryReportRoutes(deps: { db: Db; config: Config; metrics: Metrics }): Router {
   const router = Router();
+  const rules = optOutRules(deps.config.optOuts);
 
   router.post(
     '/webhooks/dlr',
@@ -59,7 +61,7 @@ export function deliveryReportRoutes(deps: { db: Db; config: Config; metrics: Me
 
       let result: IngestResult;
       try {
-        result = await ingestCallback(deps.db, payload, raw, req.log);
+        result = await ingestCallback(deps.db, payload, raw, req.log, rules);
       } catch (error) {
         deps.metrics.callbacks.inc({ type: callbackTypeLabel(payload.type), outcome: 'storage_error' });
         throw storageUnavailable(error);

@@ -4,6 +4,8 @@ import { newId } from '../db/ids';
 import { insertInbound } from '../inbound/inbound.repository';
 import type { Logger } from '../logger';
 import type { Handle } from '../messages/messages.repository';
+import type { OptOutRules } from '../opt-outs/opt-out-settings';
+import { applyInboundKeyword, applyOptOutCodes } from '../opt-outs/opt-outs.service';
 import {
   type BatchDeliveryReport,
   canonicalStatus,
@@ -89,6 +91,7 @@ export async function ingestCallback(
   payload: Record<string, unknown>,
   raw: string,
   log: Logger,
+  rules: OptOutRules,
 ): Promise<IngestResult> {
   const now = new Date().toISOString();
   const type = typeof payload.type === 'string' ? payload.type : null;
@@ -100,7 +103,7 @@ export async function ingestCallback(
     } else {
       const parsed = sinchCallbackSchema.safeParse(payload);
       result = parsed.success
-        ? { outcome: await applyCallback(trx, parsed.data, now, log, tally), tally }
+        ? { outcome: await applyCallback(trx, parsed.data, now, log, tally, rules), tally }
         : { outcome: 'invalid', issues: parsed.error.issues };
     }
     // Written in the transaction that applied it, with what became of it: one row, no later update.
@@ -124,19 +127,21 @@ async function applyCallback(
   now: string,
   log: Logger,
   tally: ApplyTally,
+  rules: OptOutRules,
 ): Promise<AppliedOutcome> {
   switch (callback.type) {
     case 'mo_text':
     case 'mo_binary':
     case 'mo_media':
       await insertInbound(trx, callback, now);
+      await applyInboundKeyword(trx, callback, now, rules, log);
       log.info(
         { inboundId: callback.id, from: callback.from, to: callback.to, type: callback.type },
         'inbound sms',
       );
       return 'inbound';
     default:
-      return applyDeliveryReport(trx, callback, now, log, tally);
+      return applyDeliveryReport(trx, callback, now, log, tally, rules);
   }
 }
 
@@ -146,6 +151,7 @@ async function applyDeliveryReport(
   now: string,
   log: Logger,
   tally: ApplyTally,
+  rules: OptOutRules,
 ): Promise<AppliedOutcome> {
   await lockBatch(trx, report.batch_id);
   const message = await findMessageForReport(trx, report.batch_id, report.client_reference);
@@ -176,7 +182,8 @@ async function applyDeliveryReport(
   }
 
   let applied = false;
-  for (const update of recipientUpdates(report)) {
+  const updates = recipientUpdates(report);
+  for (const update of updates) {
     const result = await applyRecipientReport(
       trx,
       {
@@ -204,6 +211,8 @@ async function applyDeliveryReport(
     if (result === 'unknown_recipient') log.warn(line, 'report names a recipient the message does not have');
     else log.info(line, 'delivery status');
   }
+  // Codes such as 257 mean the recipient opted out, whatever the forward-only rule made of the status.
+  await applyOptOutCodes(trx, updates, now, rules, log);
   return applied ? 'applied' : 'ignored';
 }
 
@@ -214,6 +223,7 @@ export async function applyUnmatchedCallbacks(
   clientReference: string,
   now: string,
   log: Logger,
+  rules: OptOutRules,
   tally: ApplyTally = { finals: [], ignored: 0 },
 ): Promise<number> {
   const waiting = await findUnmatchedCallbacks(trx, batchId, clientReference);
@@ -221,7 +231,7 @@ export async function applyUnmatchedCallbacks(
   for (const row of waiting) {
     const parsed = sinchCallbackSchema.safeParse(JSON.parse(row.payload));
     if (!parsed.success) continue;
-    const outcome = await applyCallback(trx, parsed.data, now, log, tally);
+    const outcome = await applyCallback(trx, parsed.data, now, log, tally, rules);
     if (outcome !== 'unmatched') {
       await setCallbackOutcome(trx, row.id, outcome, now);
       applied += 1;

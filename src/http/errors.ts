@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'FORBIDDEN_DESTINATION'
   | 'RATE_LIMITED'
   | 'IDEMPOTENCY_KEY_IN_USE'
+  | 'OPTED_OUT'
+  | 'NOT_CANCELLABLE'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'DESTINATION_RATE_LIMITED'
   | 'DAILY_CAP_REACHED'
@@ -32,6 +34,10 @@ export function statusForCode(code: ErrorCode): number {
     case 'NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_KEY_IN_USE':
+    // A recipient asked not to be messaged (STOP): sending anyway would break the rules of the route.
+    case 'OPTED_OUT':
+    // The message has no Sinch batch (its send failed or was refused): nothing to cancel.
+    case 'NOT_CANCELLABLE':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;

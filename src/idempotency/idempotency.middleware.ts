@@ -41,7 +41,8 @@ export function idempotency(deps: { db: Db; ttlMs: number }): RequestHandler {
     }
     const caller = req.get('Authorization') ?? req.get('X-API-Key') ?? '';
     const scopeKey = sha256(`${sha256(caller)}\n${key}`);
-    const requestHash = sha256(canonicalJson(req.body));
+    // The query string is part of the request: a dry run and a real send must not share an answer.
+    const requestHash = sha256(`${req.originalUrl}\n${canonicalJson(req.body)}`);
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
     const row = {

@@ -1,13 +1,22 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database';
 import type { Database, MessagesTable, RecipientsTable } from '../db/schema';
-import { SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
+import { FINAL_RANK, SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
+import type { PageCursor } from './page-cursor';
 
 export type Handle = Db | Transaction<Database>;
 
 export type NewMessage = Pick<
   MessagesTable,
-  'id' | 'client_reference' | 'sender' | 'body' | 'delivery_report'
+  | 'id'
+  | 'client_reference'
+  | 'sender'
+  | 'body'
+  | 'delivery_report'
+  | 'send_at'
+  | 'expire_at'
+  | 'encoding'
+  | 'parts'
 >;
 
 /** Stores a message and its recipients as Pending, before Sinch is called. */
@@ -110,5 +119,89 @@ export async function findRecipientEvents(db: Handle, messageId: string) {
     .where('message_id', '=', messageId)
     .orderBy('applied_at')
     .orderBy('id')
+    .execute();
+}
+
+export type MessageFilter = {
+  status?: string;
+  /** Digits only. */
+  recipient?: string;
+  /** Inclusive, on created_at. */
+  since?: string;
+  /** Exclusive, on created_at. */
+  until?: string;
+};
+
+/**
+ * Messages newest first by (created_at, id), after the cursor's position. The order and the range come
+ * from the (created_at, id) index.
+ */
+export async function listMessages(
+  db: Db,
+  filter: MessageFilter,
+  limit: number,
+  after: PageCursor | undefined,
+) {
+  let query = db.selectFrom('messages').selectAll();
+  if (filter.since) query = query.where('created_at', '>=', filter.since);
+  if (filter.until) query = query.where('created_at', '<', filter.until);
+  if (after) {
+    // The first condition is an index range; the second settles ties on created_at.
+    query = query
+      .where('created_at', '<=', after.createdAt)
+      .where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb('id', '<', after.key)]));
+  }
+  const { status, recipient } = filter;
+  if (recipient !== undefined) {
+    // A number has few messages: start from them (recipients_msisdn), then sort that handful.
+    query = query.where('id', 'in', (eb) => {
+      let sub = eb.selectFrom('recipients').select('message_id').where('msisdn', '=', recipient);
+      if (status !== undefined) sub = sub.where('status', '=', status);
+      return sub;
+    });
+  } else if (status !== undefined) {
+    // A status is shared by many messages: walk them newest first and keep those that have it.
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('recipients as r')
+          .select('r.message_id')
+          .whereRef('r.message_id', '=', 'messages.id')
+          .where('r.status', '=', status),
+      ),
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** The recipients of several messages at once, for a page of the list. */
+export async function findRecipientsOf(db: Handle, messageIds: string[]): Promise<RecipientsTable[]> {
+  if (messageIds.length === 0) return [];
+  return db
+    .selectFrom('recipients')
+    .selectAll()
+    .where('message_id', 'in', messageIds)
+    .orderBy('message_id')
+    .orderBy('msisdn')
+    .execute();
+}
+
+/** Recipients that no final report has reached yet: the ones a cancellation can still stop. */
+export async function findOpenRecipients(db: Handle, messageId: string) {
+  return db
+    .selectFrom('recipients')
+    .select('msisdn')
+    .where('message_id', '=', messageId)
+    .where('status_rank', '<', FINAL_RANK)
+    .orderBy('msisdn')
+    .execute();
+}
+
+/** Stamps the first cancellation; a repeated one keeps the first time. */
+export async function markCancelled(db: Handle, messageId: string, now: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ cancelled_at: now, updated_at: now })
+    .where('id', '=', messageId)
+    .where('cancelled_at', 'is', null)
     .execute();
 }

@@ -2,22 +2,52 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
+import { validate } from '../http/validate';
 import { requireApiKey } from '../security/api-keys.middleware';
-import { getMessage, type MessageView } from './messages.service';
+import type { SinchClient } from '../sinch/sinch.client';
+import { SinchError } from '../sinch/sinch.errors';
+import { listMessagesQuery } from './messages.schemas';
+import { getMessage, listMessagesPage } from './messages.service';
+import { cancelMessage } from './messages-cancel.service';
 
-export function messagesRoutes(deps: { db: Db; config: Config }): Router {
+/** Our errors and Sinch's go to the error handler as they are; anything else here is the database failing. */
+export function asStorageFailure(error: unknown): unknown {
+  return error instanceof AppError || error instanceof SinchError ? error : storageUnavailable(error);
+}
+
+const notFound = (id: string) =>
+  new AppError('NOT_FOUND', `No message with id or batch id ${JSON.stringify(id)}.`);
+
+export function messagesRoutes(deps: { db: Db; config: Config; sinch: SinchClient }): Router {
   const router = Router();
-
   // Messages hold numbers and texts: the same keys as sending guard them.
-  router.get('/messages/:id', requireApiKey(deps.config.apiKeys), async (req, res) => {
-    const id = String(req.params.id);
-    let view: MessageView | undefined;
+  const auth = requireApiKey(deps.config.apiKeys);
+
+  router.get('/messages', auth, async (req, res) => {
+    const query = validate(listMessagesQuery, req.query, 'query');
     try {
-      view = await getMessage(deps.db, id);
+      res.json(await listMessagesPage(deps.db, query));
     } catch (error) {
-      throw storageUnavailable(error);
+      throw asStorageFailure(error);
     }
-    if (!view) throw new AppError('NOT_FOUND', `No message with id or batch id ${JSON.stringify(id)}.`);
+  });
+
+  router.get('/messages/:id', auth, async (req, res) => {
+    const id = String(req.params.id);
+    const view = await getMessage(deps.db, id).catch((error) => {
+      throw asStorageFailure(error);
+    });
+    if (!view) throw notFound(id);
+    res.json(view);
+  });
+
+  // Cancels what Sinch has not sent yet; repeating it is harmless.
+  router.delete('/messages/:id', auth, async (req, res) => {
+    const id = String(req.params.id);
+    const view = await cancelMessage(deps, id, req.log).catch((error) => {
+      throw asStorageFailure(error);
+    });
+    if (!view) throw notFound(id);
     res.json(view);
   });
 

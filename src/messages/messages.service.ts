@@ -1,6 +1,26 @@
 import type { Db } from '../db/database';
+import type { MessagesTable, RecipientsTable } from '../db/schema';
 import { messageStatus } from '../delivery-reports/delivery-status';
-import { findMessage, findRecipientEvents, findRecipients } from './messages.repository';
+import {
+  findMessage,
+  findRecipientEvents,
+  findRecipients,
+  findRecipientsOf,
+  listMessages,
+} from './messages.repository';
+import type { ListMessagesQuery } from './messages.schemas';
+import { encodeCursor } from './page-cursor';
+
+type HistoryEntry = { status: string; code: number | null; at: string | null };
+
+export type RecipientView = {
+  to: string;
+  status: string;
+  code: number | null;
+  statusAt: string | null;
+  operatorStatusAt: string | null;
+  history: HistoryEntry[];
+};
 
 export type MessageView = {
   id: string;
@@ -13,28 +33,29 @@ export type MessageView = {
   deliveryReport: string;
   createdAt: string;
   updatedAt: string;
+  /** When Sinch is to send it, for a scheduled message. */
+  sendAt?: string;
+  /** When Sinch stops trying to deliver it. */
+  expireAt?: string;
+  /** GSM or UNICODE, and SMS parts per recipient, as computed before sending. */
+  encoding?: string;
+  parts?: number;
+  /** Present once DELETE /messages/:id cancelled the batch. */
+  cancelledAt?: string;
   error?: { code: string | null; text: string | null };
   summary?: unknown;
-  recipients: Array<{
-    to: string;
-    status: string;
-    code: number | null;
-    statusAt: string | null;
-    operatorStatusAt: string | null;
-    history: Array<{ status: string; code: number | null; at: string | null }>;
-  }>;
+  recipients: RecipientView[];
 };
 
-/** A message with each recipient's status and the reports applied to it, oldest first. */
-export async function getMessage(db: Db, idOrBatchId: string): Promise<MessageView | undefined> {
-  const message = await findMessage(db, idOrBatchId);
-  if (!message) return undefined;
-  const [recipients, events] = await Promise.all([
-    findRecipients(db, message.id),
-    findRecipientEvents(db, message.id),
-  ]);
+/** A message as listed: the same as MessageView without each recipient's history. */
+export type MessageListItem = Omit<MessageView, 'recipients'> & {
+  recipients: Array<Omit<RecipientView, 'history'>>;
+};
 
-  const view: MessageView = {
+type EventRow = Awaited<ReturnType<typeof findRecipientEvents>>[number];
+
+function toView(message: MessagesTable, recipients: RecipientsTable[]): MessageListItem {
+  const view: MessageListItem = {
     id: message.id,
     batchId: message.batch_id,
     clientReference: message.client_reference,
@@ -52,14 +73,69 @@ export async function getMessage(db: Db, idOrBatchId: string): Promise<MessageVi
       code: r.code,
       statusAt: r.status_at,
       operatorStatusAt: r.operator_status_at,
-      history: events
-        .filter((e) => e.msisdn === r.msisdn)
-        .map((e) => ({ status: e.status, code: e.code, at: e.at ?? e.applied_at })),
     })),
   };
+  // Shown only when known, so messages stored before these columns existed keep their shape.
+  if (message.send_at) view.sendAt = message.send_at;
+  if (message.expire_at) view.expireAt = message.expire_at;
+  if (message.encoding) view.encoding = message.encoding;
+  if (message.parts !== null) view.parts = message.parts;
+  if (message.cancelled_at) view.cancelledAt = message.cancelled_at;
   if (message.error_code || message.error_text) {
     view.error = { code: message.error_code, text: message.error_text };
   }
   if (message.report_summary) view.summary = JSON.parse(message.report_summary);
   return view;
+}
+
+function withHistory(view: MessageListItem, events: EventRow[]): MessageView {
+  return {
+    ...view,
+    recipients: view.recipients.map((r) => ({
+      ...r,
+      history: events
+        .filter((e) => `+${e.msisdn}` === r.to)
+        .map((e) => ({ status: e.status, code: e.code, at: e.at ?? e.applied_at })),
+    })),
+  };
+}
+
+/** A message with each recipient's status and the reports applied to it, oldest first. */
+export async function getMessage(db: Db, idOrBatchId: string): Promise<MessageView | undefined> {
+  const message = await findMessage(db, idOrBatchId);
+  if (!message) return undefined;
+  const [recipients, events] = await Promise.all([
+    findRecipients(db, message.id),
+    findRecipientEvents(db, message.id),
+  ]);
+  return withHistory(toView(message, recipients), events);
+}
+
+/**
+ * One page of messages, newest first, and the cursor of the next page (null on the last). Two queries
+ * a page, whatever its size: the messages, then all their recipients.
+ */
+export async function listMessagesPage(
+  db: Db,
+  query: ListMessagesQuery,
+): Promise<{ messages: MessageListItem[]; nextCursor: string | null }> {
+  const { limit, cursor, ...filter } = query;
+  const rows = await listMessages(db, filter, limit + 1, cursor);
+  const page = rows.slice(0, limit);
+  const recipients = await findRecipientsOf(
+    db,
+    page.map((m) => m.id),
+  );
+  const byMessage = new Map<string, RecipientsTable[]>();
+  for (const r of recipients) {
+    const list = byMessage.get(r.message_id);
+    if (list) list.push(r);
+    else byMessage.set(r.message_id, [r]);
+  }
+  const last = page.at(-1);
+  return {
+    messages: page.map((m) => toView(m, byMessage.get(m.id) ?? [])),
+    nextCursor:
+      rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, key: last.id }) : null,
+  };
 }

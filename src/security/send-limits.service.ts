@@ -2,14 +2,16 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
-import { countSince, countToNumberSince } from './send-limits.repository';
+import { countSince, countToNumbersSince } from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /** A limit refused the send: the error to answer and, when known, when trying again can work. */
 export type SendRefusal = { error: AppError; retryAfterSeconds?: number };
+
+/** Numbers (digits only) a limit refused, and a refusal of the whole send (the daily cap). */
+export type SendCheck = { refused: Map<string, SendRefusal>; batch?: SendRefusal };
 
 export type SendGuard = {
   /**
@@ -18,7 +20,7 @@ export type SendGuard = {
    * check-then-insert is not atomic, so concurrent requests can overshoot a limit by their number.
    * That is fine for a guard rail against pumping, which is about thousands, not a few.
    */
-  check(to: string, log: Logger): Promise<SendRefusal | undefined>;
+  check(msisdns: string[], log: Logger): Promise<SendCheck>;
   /** PAUSED while the daily cap is reached. */
   sendingStatus(): Promise<'ACTIVE' | 'PAUSED'>;
 };
@@ -41,10 +43,11 @@ export function createSendGuard(
   let paused = false;
 
   // The database's word on the cap; the pause is logged once when it starts and once when it ends.
-  async function capReached(nowMs: number): Promise<boolean> {
+  async function capReached(nowMs: number, adding = 0): Promise<boolean> {
     if (maxPerDay === 0) return false;
     const sentToday = await countSince(deps.db, new Date(startOfUtcDay(nowMs)).toISOString());
-    const reached = sentToday >= maxPerDay;
+    // With nothing to add, the question is whether one more message would pass.
+    const reached = sentToday + Math.max(adding, 1) > maxPerDay;
     if (reached && !paused) {
       deps.logger.error({ maxPerDay, sentToday }, 'daily cap reached: sending paused');
     } else if (!reached && paused) {
@@ -54,55 +57,61 @@ export function createSendGuard(
     return reached;
   }
 
-  async function check(to: string, log: Logger): Promise<SendRefusal | undefined> {
-    const msisdn = normalizeMsisdn(to);
-    const destination = maskMsisdn(msisdn);
-    if (
-      allowedDestinationPrefixes.length > 0 &&
-      !allowedDestinationPrefixes.some((prefix) => msisdn.startsWith(prefix))
-    ) {
-      log.warn({ destination }, 'send refused: destination outside the allow-list');
+  /** Per-number refusals: outside the allow-list, or over the hourly limit for that number. */
+  async function perNumber(msisdns: string[], nowMs: number, log: Logger): Promise<Map<string, SendRefusal>> {
+    const refused = new Map<string, SendRefusal>();
+    if (allowedDestinationPrefixes.length > 0) {
       const allowed = allowedDestinationPrefixes.map((p) => `+${p}`).join(', ');
-      return {
-        error: new AppError(
-          'FORBIDDEN_DESTINATION',
-          `Sending to this destination is not allowed; allowed prefixes: ${allowed}.`,
-        ),
-      };
+      for (const msisdn of msisdns) {
+        if (allowedDestinationPrefixes.some((prefix) => msisdn.startsWith(prefix))) continue;
+        log.warn({ destination: maskMsisdn(msisdn) }, 'send refused: destination outside the allow-list');
+        refused.set(msisdn, {
+          error: new AppError(
+            'FORBIDDEN_DESTINATION',
+            `Sending to this destination is not allowed; allowed prefixes: ${allowed}.`,
+          ),
+        });
+      }
     }
+    const open = msisdns.filter((m) => !refused.has(m));
+    if (maxPerNumberPerHour === 0 || open.length === 0) return refused;
+    const counts = await countToNumbersSince(deps.db, open, new Date(nowMs - HOUR_MS).toISOString());
+    for (const [msisdn, { count, oldest }] of counts) {
+      if (count < maxPerNumberPerHour) continue;
+      log.warn(
+        { destination: maskMsisdn(msisdn), count, maxPerNumberPerHour },
+        'send refused: per-number limit reached',
+      );
+      // At the earliest, a slot frees when the oldest message in the window leaves it.
+      const freesAt = oldest ? Date.parse(oldest) + HOUR_MS : nowMs + HOUR_MS;
+      refused.set(msisdn, {
+        retryAfterSeconds: Math.max(1, Math.ceil((freesAt - nowMs) / 1000)),
+        error: new AppError(
+          'DESTINATION_RATE_LIMITED',
+          `Too many messages to this number: at most ${maxPerNumberPerHour} an hour.`,
+        ),
+      });
+    }
+    return refused;
+  }
 
+  async function check(msisdns: string[], log: Logger): Promise<SendCheck> {
     const nowMs = now();
     try {
-      if (await capReached(nowMs)) {
+      const refused = await perNumber(msisdns, nowMs, log);
+      const accepted = msisdns.length - refused.size;
+      if (accepted > 0 && (await capReached(nowMs, accepted))) {
         const retryAfterSeconds = Math.ceil((startOfUtcDay(nowMs) + DAY_MS - nowMs) / 1000);
-        return {
-          retryAfterSeconds,
-          error: new AppError(
-            'DAILY_CAP_REACHED',
-            `The daily cap of ${maxPerDay} messages is reached: sending is paused until 00:00 UTC.`,
-          ),
-        };
+        const error = new AppError(
+          'DAILY_CAP_REACHED',
+          `The daily cap of ${maxPerDay} messages is reached: sending is paused until 00:00 UTC.`,
+        );
+        return { refused, batch: { error, retryAfterSeconds } };
       }
-      if (maxPerNumberPerHour > 0) {
-        const since = new Date(nowMs - HOUR_MS).toISOString();
-        const { count, oldest } = await countToNumberSince(deps.db, msisdn, since);
-        if (count >= maxPerNumberPerHour) {
-          log.warn({ destination, count, maxPerNumberPerHour }, 'send refused: per-number limit reached');
-          // At the earliest, a slot frees when the oldest message in the window leaves it.
-          const freesAt = oldest ? Date.parse(oldest) + HOUR_MS : nowMs + HOUR_MS;
-          return {
-            retryAfterSeconds: Math.max(1, Math.ceil((freesAt - nowMs) / 1000)),
-            error: new AppError(
-              'DESTINATION_RATE_LIMITED',
-              `Too many messages to this number: at most ${maxPerNumberPerHour} an hour.`,
-            ),
-          };
-        }
-      }
+      return { refused };
     } catch (error) {
       throw storageUnavailable(error);
     }
-    return undefined;
   }
 
   return {

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';
 import { clientRateLimit } from '../security/rate-limits';
 import type { SendGuard } from '../security/send-limits.service';
+import { planSend } from './send-plan';
 import { sendSmsBodySchema } from './send-sms.schemas';
 import { type SendSmsDeps, sendSms } from './send-sms.service';
 
@@ -24,23 +25,43 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
     },
     ...clientRateLimit(rateLimitSendPerMinute, apiKeys, 'send'),
     requireApiKey(apiKeys),
-    express.json({ limit: '64kb' }),
+    express.json({ limit: '128kb' }),
     // A replay answers before the limits: it sends nothing, so it must not count as a send.
     idempotency({ db: deps.db, ttlMs: deps.config.idempotencyTtlMs }),
     async (req, res) => {
       if (!req.is('application/json')) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
       }
+      const dryRun = req.query.dryRun === 'true';
       const body = validate(sendSmsBodySchema, req.body);
-      // Every abuse limit is checked before the message is stored or Sinch is called.
-      const refusal = await deps.sendGuard.check(body.to, req.log);
-      if (refusal) {
-        if (refusal.retryAfterSeconds !== undefined)
-          res.set('Retry-After', String(refusal.retryAfterSeconds));
-        throw refusal.error;
+      // Every refusal (opt-out, allow-list, limits, parts) is decided before anything is stored or sent.
+      const plan = await planSend(deps, body, req.log);
+      const cost = {
+        to: plan.recipients,
+        encoding: plan.encoding,
+        parts: plan.parts,
+        ...(body.sendAt ? { sendAt: body.sendAt } : {}),
+        ...(body.expireAt ? { expireAt: body.expireAt } : {}),
+        ...(plan.skipped.length > 0 ? { skipped: plan.skipped } : {}),
+      };
+      if (dryRun) {
+        res.status(200).json({
+          dryRun: true,
+          ...cost,
+          totalMessages: plan.refusal ? 0 : plan.recipients.length * plan.parts,
+          ...(plan.refusal
+            ? { refused: { code: plan.refusal.error.code, error: plan.refusal.error.message } }
+            : {}),
+        });
+        return;
       }
-      const result = await sendSms(deps, body, req.log);
-      res.status(202).json({ message: 'SMS send request accepted by Sinch.', ...result });
+      if (plan.refusal) {
+        if (plan.refusal.retryAfterSeconds !== undefined)
+          res.set('Retry-After', String(plan.refusal.retryAfterSeconds));
+        throw plan.refusal.error;
+      }
+      const result = await sendSms(deps, body, plan, req.log);
+      res.status(202).json({ message: 'SMS send request accepted by Sinch.', ...result, ...cost });
     },
   );
 

@@ -7,6 +7,7 @@ import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-st
 import { storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
+import { optOutRules } from '../opt-outs/opt-out-settings';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
@@ -16,17 +17,25 @@ export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db };
 
 export type SendSmsResult = { messageId: string; batchId: string; clientReference: string };
 
+/** The part of a send plan the send itself needs. */
+export type SendTarget = { recipients: string[]; encoding: string; parts: number };
+
 /** The callback URL every batch carries when the service knows its public address. */
 export function callbackUrl(config: Config): string | undefined {
   return config.publicBaseUrl ? `${config.publicBaseUrl}/webhooks/dlr` : undefined;
 }
 
 /**
- * Sends one SMS as a one-recipient batch. The message is stored before Sinch is called, with our id
- * as its client reference unless the caller gave one, so every report can find it, even one that
+ * Sends one batch to the planned recipients. The message is stored before Sinch is called, with our
+ * id as its client reference unless the caller gave one, so every report can find it, even one that
  * arrives before Sinch's answer. Sinch failures are recorded on the row and surface as SinchError.
  */
-export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger): Promise<SendSmsResult> {
+export async function sendSms(
+  deps: SendSmsDeps,
+  input: SendSmsBody,
+  target: SendTarget,
+  log: Logger,
+): Promise<SendSmsResult> {
   const { config, sinch, db } = deps;
   const messageId = newId();
   const clientReference = input.clientReference ?? messageId;
@@ -39,8 +48,12 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
         sender: config.sinch.number,
         body: input.message,
         delivery_report: config.sinch.deliveryReport,
+        send_at: normalizeTimestamp(input.sendAt),
+        expire_at: normalizeTimestamp(input.expireAt),
+        encoding: target.encoding,
+        parts: target.parts,
       },
-      [normalizeMsisdn(input.to)],
+      target.recipients.map(normalizeMsisdn),
       new Date().toISOString(),
     );
   } catch (error) {
@@ -52,14 +65,20 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
   try {
     const batch = await sinch.sendBatch({
       from: config.sinch.number,
-      to: [input.to],
+      to: target.recipients,
       body: input.message,
       delivery_report: config.sinch.deliveryReport,
       client_reference: clientReference,
       callback_url: callbackUrl(config),
+      send_at: input.sendAt,
+      expire_at: input.expireAt,
+      max_number_of_message_parts: config.maxMessageParts > 0 ? config.maxMessageParts : undefined,
     });
     batchId = batch.id;
-    expireAt = normalizeTimestamp(batch.expire_at) ?? defaultExpiry(batch.created_at);
+    expireAt =
+      normalizeTimestamp(batch.expire_at) ??
+      normalizeTimestamp(input.expireAt) ??
+      defaultExpiry(input.sendAt ?? batch.created_at);
   } catch (error) {
     await recordFailure(db, messageId, error, log);
     throw error;
@@ -70,7 +89,7 @@ export async function sendSms(deps: SendSmsDeps, input: SendSmsBody, log: Logger
     const early = await db.transaction().execute(async (trx) => {
       await lockBatch(trx, batchId);
       await markSent(trx, messageId, { id: batchId, expireAt }, now);
-      return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log);
+      return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log, optOutRules(config.optOuts));
     });
     if (early > 0)
       log.info({ messageId, batchId, applied: early }, 'applied reports that arrived before the batch');

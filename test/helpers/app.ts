@@ -45,6 +45,8 @@ export function testConfig(overrides: Partial<Config> = {}, sinch: Partial<Confi
     trustProxy: 'loopback',
     databaseUrl: 'sqlite::memory:',
     idempotencyTtlMs: 24 * 3600 * 1000,
+    maxMessageParts: 0,
+    optOuts: { extraOptOutKeywords: [], extraOptInKeywords: [], deliveryCodes: [257] },
     reconcile: {
       intervalMs: 0,
       afterMs: 600_000,

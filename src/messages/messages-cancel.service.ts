@@ -1,0 +1,64 @@
+import type { Db } from '../db/database';
+import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-reports.repository';
+import { AppError } from '../http/errors';
+import type { Logger } from '../logger';
+import type { SinchClient } from '../sinch/sinch.client';
+import { findMessage, findOpenRecipients, markCancelled } from './messages.repository';
+import { getMessage, type MessageView } from './messages.service';
+
+/** "Cancelled by user before reaching the SMSC": the code Sinch reports for a cancelled recipient. */
+export const CANCELLED_CODE = 407;
+
+/**
+ * Cancels a message's batch at Sinch, then records it: `cancelled_at` on the message, and `Cancelled`
+ * (407) for every recipient no final report has reached. That goes through the forward-only rule,
+ * stamped with the time we asked, so a delivery Sinch reports with a later time still wins.
+ * A message already cancelled is not sent to Sinch again. Undefined when there is no such message;
+ * a SinchError when Sinch fails (nothing is recorded then).
+ */
+export async function cancelMessage(
+  deps: { db: Db; sinch: SinchClient },
+  idOrBatchId: string,
+  log: Logger,
+): Promise<MessageView | undefined> {
+  const { db, sinch } = deps;
+  const message = await findMessage(db, idOrBatchId);
+  if (!message) return undefined;
+  const batchId = message.batch_id;
+  if (batchId === null) {
+    throw new AppError(
+      'NOT_CANCELLABLE',
+      `Message ${message.id} has no Sinch batch (its send is ${message.send_status}): there is nothing to cancel.`,
+      { sendStatus: message.send_status },
+    );
+  }
+
+  if (message.cancelled_at === null) {
+    const requestedAt = new Date().toISOString();
+    await sinch.cancelBatch(batchId);
+    const cancelled = await db.transaction().execute(async (trx) => {
+      // Reports for this batch take the same lock: none can slip between reading and marking.
+      await lockBatch(trx, batchId);
+      await markCancelled(trx, message.id, requestedAt);
+      const open = await findOpenRecipients(trx, message.id);
+      const now = new Date().toISOString();
+      for (const { msisdn } of open) {
+        await applyRecipientReport(
+          trx,
+          {
+            messageId: message.id,
+            msisdn,
+            status: 'Cancelled',
+            code: CANCELLED_CODE,
+            at: requestedAt,
+            operatorStatusAt: null,
+          },
+          now,
+        );
+      }
+      return open.length;
+    });
+    log.info({ messageId: message.id, batchId, recipientsCancelled: cancelled }, 'batch cancelled');
+  }
+  return getMessage(db, message.id);
+}

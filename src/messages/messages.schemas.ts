@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { SEND_STATUS } from '../delivery-reports/delivery-status';
+import { DELIVERY_STATUSES } from '../sinch/callbacks.schemas';
+import { decodeCursor } from './page-cursor';
+
+export const MAX_PAGE_SIZE = 200;
+
+/** `limit` and `cursor`, shared by every listing. */
+export const paginationQuery = {
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(50),
+  cursor: z
+    .string()
+    .transform((raw, ctx) => {
+      const cursor = decodeCursor(raw);
+      if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this service gave out' });
+      return cursor ?? z.NEVER;
+    })
+    .optional(),
+};
+
+/** Every status a recipient can have, by its lower-case spelling, so `?status=delivered` works too. */
+const KNOWN_STATUSES = new Map(
+  [...Object.values(SEND_STATUS), ...DELIVERY_STATUSES].map((status) => [status.toLowerCase(), status]),
+);
+
+const status = z.string().transform((raw, ctx) => {
+  const known = KNOWN_STATUSES.get(raw.trim().toLowerCase());
+  if (!known) {
+    ctx.addIssue({ code: 'custom', message: `must be one of ${[...KNOWN_STATUSES.values()].join(', ')}` });
+    return z.NEVER;
+  }
+  return known;
+});
+
+// A query string turns `+` into a space; normalising drops spaces and the `+` alike.
+const recipient = z
+  .string()
+  .transform((raw) => raw.replace(/[\s()-]/g, '').replace(/^(\+|00)/, ''))
+  .pipe(z.string().regex(/^[1-9]\d{1,14}$/, 'must be a phone number in E.164 (+15551234567) or its digits'));
+
+// Compared as text with created_at, so every instant is rewritten in the same toISOString form.
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'must be an ISO 8601 date-time such as 2026-11-28T10:00:00Z',
+  })
+  .transform((value) => new Date(value).toISOString());
+
+/** GET /messages: unknown parameters are refused, so a misspelt filter cannot silently match everything. */
+export const listMessagesQuery = z
+  .strictObject({
+    ...paginationQuery,
+    status: status.optional(),
+    recipient: recipient.optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+  })
+  .refine((q) => !q.since || !q.until || q.since < q.until, {
+    path: ['until'],
+    message: 'must be after since',
+  });
+
+export type ListMessagesQuery = z.infer<typeof listMessagesQuery>;

@@ -1,0 +1,114 @@
+import { PostgresAdapter, sql } from 'kysely';
+import type { Db } from '../db/database';
+import { newId } from '../db/ids';
+import type { OptOutEventsTable, OptOutsTable } from '../db/schema';
+import type { Handle } from '../messages/messages.repository';
+import { normalizeMsisdn } from '../sinch/callbacks.schemas';
+
+export type OptOutSource = 'keyword' | 'delivery_code' | 'operator';
+
+export type OptOutEntry = { source: OptOutSource; reason: string; createdAt: string };
+
+// Well under SQLite's and PostgreSQL's bound-parameter limits, for a 1,000-recipient batch.
+const LOOKUP_CHUNK = 500;
+
+/**
+ * Which of `msisdns` are opted out, keyed by their digits (`+` and `00` are tolerated). The send path
+ * calls this before a batch goes to Sinch; numbers not in the map may be messaged.
+ */
+export async function findOptedOut(db: Handle, msisdns: string[]): Promise<Map<string, OptOutEntry>> {
+  const digits = [...new Set(msisdns.map(normalizeMsisdn))];
+  const found = new Map<string, OptOutEntry>();
+  for (let i = 0; i < digits.length; i += LOOKUP_CHUNK) {
+    const rows = await db
+      .selectFrom('opt_outs')
+      .select(['msisdn', 'source', 'reason', 'created_at'])
+      .where('msisdn', 'in', digits.slice(i, i + LOOKUP_CHUNK))
+      .execute();
+    for (const row of rows) {
+      found.set(row.msisdn, {
+        source: row.source as OptOutSource,
+        reason: row.reason,
+        createdAt: row.created_at,
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * Serialises changes to one number's opt-out state across transactions on PostgreSQL, so that the
+ * "latest event wins" check and the write it leads to see every committed event (the same pattern as
+ * lockBatch). SQLite runs one transaction at a time already.
+ */
+export async function lockNumber(db: Handle, msisdn: string): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`select pg_advisory_xact_lock(hashtext(${`opt-out:${msisdn}`}))`.execute(db);
+  }
+}
+
+export type NewOptOutEvent = Omit<OptOutEventsTable, 'id' | 'outcome'>;
+
+/** Records an event once: its id, or undefined when the same event (number and key) was recorded before. */
+export async function insertEvent(db: Handle, event: NewOptOutEvent): Promise<string | undefined> {
+  const id = newId();
+  const result = await db
+    .insertInto('opt_out_events')
+    .values({ ...event, id, outcome: 'applied' })
+    .onConflict((oc) => oc.columns(['msisdn', 'event_key']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0 ? id : undefined;
+}
+
+/** The event that decides the number's state: the latest by Sinch's time, then by arrival. */
+export async function latestEvent(db: Handle, msisdn: string) {
+  return db
+    .selectFrom('opt_out_events')
+    .select(['id', 'occurred_at'])
+    .where('msisdn', '=', msisdn)
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
+export async function markEventStale(db: Handle, id: string): Promise<void> {
+  await db.updateTable('opt_out_events').set({ outcome: 'stale' }).where('id', '=', id).execute();
+}
+
+/** Puts the number on the list; a number already on it keeps its created_at and takes the new reason. */
+export async function upsertOptOut(db: Handle, row: OptOutsTable): Promise<void> {
+  await db
+    .insertInto('opt_outs')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('msisdn').doUpdateSet({
+        source: row.source,
+        reason: row.reason,
+        reference: row.reference,
+        updated_at: row.updated_at,
+      }),
+    )
+    .execute();
+}
+
+/** Takes the number off the list; true when it was on it. */
+export async function deleteOptOut(db: Handle, msisdn: string): Promise<boolean> {
+  const result = await db.deleteFrom('opt_outs').where('msisdn', '=', msisdn).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** A page of the list, newest first, after the (created_at, msisdn) position `after`. */
+export async function listOptOuts(
+  db: Db,
+  limit: number,
+  after: { createdAt: string; key: string } | undefined,
+): Promise<OptOutsTable[]> {
+  let query = db.selectFrom('opt_outs').selectAll();
+  if (after) {
+    // The first condition is an index range; the second settles ties on created_at.
+    query = query
+      .where('created_at', '<=', after.createdAt)
+      .where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb('msisdn', '<', after.key)]));
+  }
+  return query.orderBy('created_at', 'desc').orderBy('msisdn', 'desc').limit(limit).execute();
+}

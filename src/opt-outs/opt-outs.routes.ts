@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import { AppError } from '../http/errors';
+import { validate } from '../http/validate';
+import { asStorageFailure } from '../messages/messages.routes';
+import { paginationQuery } from '../messages/messages.schemas';
+import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
+import { normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { listOptOutsPage, removeOptOut } from './opt-outs.service';
+
+const listQuery = z.strictObject(paginationQuery);
+
+const numberParam = z.object({
+  number: z
+    .string()
+    .transform(normalizeMsisdn)
+    .pipe(
+      z.string().regex(/^[1-9]\d{1,14}$/, 'must be a phone number in E.164 (+15551234567) or its digits'),
+    ),
+});
+
+/** GET /opt-outs and DELETE /opt-outs/:number; the list holds numbers, so the API keys guard it. */
+export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
+  const router = Router();
+  const auth = requireApiKey(deps.config.apiKeys);
+
+  router.get('/opt-outs', auth, async (req, res) => {
+    const { limit, cursor } = validate(listQuery, req.query, 'query');
+    res.json(
+      await listOptOutsPage(deps.db, limit, cursor).catch((error) => {
+        throw asStorageFailure(error);
+      }),
+    );
+  });
+
+  // For an operator who has the recipient's consent again by other means; recorded as an opt-in event.
+  router.delete('/opt-outs/:number', auth, async (req, res) => {
+    const { number: msisdn } = validate(numberParam, req.params, 'path');
+    const removed = await removeOptOut(deps.db, msisdn, apiKeyIdOf(res)).catch((error) => {
+      throw asStorageFailure(error);
+    });
+    if (!removed) throw new AppError('NOT_FOUND', `+${msisdn} is not on the opt-out list.`);
+    req.log.info({ number: `+${msisdn}` }, 'opt-out removed by operator');
+    res.status(204).end();
+  });
+
+  return router;
+}

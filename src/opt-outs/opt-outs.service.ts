@@ -1,0 +1,204 @@
+import type { Db } from '../db/database';
+import { newId } from '../db/ids';
+import { normalizeTimestamp } from '../delivery-reports/delivery-status';
+import type { Logger } from '../logger';
+import type { Handle } from '../messages/messages.repository';
+import { encodeCursor, type PageCursor } from '../messages/page-cursor';
+import { type InboundMessage, normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { matchKeyword, type OptOutRules } from './opt-out-settings';
+import {
+  deleteOptOut,
+  insertEvent,
+  latestEvent,
+  listOptOuts,
+  lockNumber,
+  markEventStale,
+  type OptOutSource,
+  upsertOptOut,
+} from './opt-outs.repository';
+
+export type OptOutChange = {
+  msisdn: string;
+  action: 'opt_out' | 'opt_in';
+  source: OptOutSource;
+  reason: string;
+  reference: string | null;
+  /** Sinch's time for the event; decides which of two events for a number is the later. */
+  occurredAt: string;
+  /** Makes a retried callback a no-op: unique per number. */
+  eventKey: string;
+};
+
+/** applied; duplicate (this event was seen before); stale (a later event for the number was seen first). */
+export type ChangeResult = 'applied' | 'duplicate' | 'stale';
+
+// What a handset can send from: digits, at most 15 (E.164).
+const MSISDN = /^[1-9]\d{1,14}$/;
+
+/**
+ * Records a change to a number's opt-out state, in the caller's transaction. The latest event by Sinch's
+ * time decides, so a STOP whose callback Sinch retried for an hour cannot undo the START sent after it.
+ */
+export async function recordOptOutChange(
+  trx: Handle,
+  change: OptOutChange,
+  now: string,
+): Promise<ChangeResult> {
+  await lockNumber(trx, change.msisdn);
+  const id = await insertEvent(trx, {
+    msisdn: change.msisdn,
+    action: change.action,
+    source: change.source,
+    reason: change.reason,
+    reference: change.reference,
+    event_key: change.eventKey,
+    occurred_at: change.occurredAt,
+    recorded_at: now,
+  });
+  if (!id) return 'duplicate';
+  if ((await latestEvent(trx, change.msisdn))?.id !== id) {
+    await markEventStale(trx, id);
+    return 'stale';
+  }
+  if (change.action === 'opt_in') {
+    await deleteOptOut(trx, change.msisdn);
+  } else {
+    await upsertOptOut(trx, {
+      msisdn: change.msisdn,
+      source: change.source,
+      reason: change.reason,
+      reference: change.reference,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  return 'applied';
+}
+
+/** Callback hook: an inbound text that is exactly an opt-out or opt-in keyword changes its sender's state. */
+export async function applyInboundKeyword(
+  trx: Handle,
+  inbound: InboundMessage,
+  now: string,
+  rules: OptOutRules,
+  log: Logger,
+): Promise<void> {
+  if (inbound.type !== 'mo_text') return;
+  const match = matchKeyword(inbound.body, rules);
+  if (!match) return;
+  const msisdn = normalizeMsisdn(inbound.from);
+  const context = { inboundId: inbound.id, number: `+${msisdn}`, keyword: match.keyword };
+  if (!MSISDN.test(msisdn)) {
+    log.warn(context, 'opt-out keyword from a sender that is not a phone number: ignored');
+    return;
+  }
+  const result = await recordOptOutChange(
+    trx,
+    {
+      msisdn,
+      action: match.action,
+      source: 'keyword',
+      reason: match.keyword,
+      reference: inbound.id,
+      occurredAt: normalizeTimestamp(inbound.received_at) ?? now,
+      eventKey: `${match.action}|keyword|${inbound.id}`,
+    },
+    now,
+  );
+  log.info({ ...context, result }, match.action === 'opt_out' ? 'number opted out' : 'number opted in');
+}
+
+/** Callback hook: recipients whose report code means they opted out (257) go on the list. */
+export async function applyOptOutCodes(
+  trx: Handle,
+  reports: Array<{ batchId: string; recipient: string; code: number; at: string | null }>,
+  now: string,
+  rules: OptOutRules,
+  log: Logger,
+): Promise<void> {
+  const matching = reports
+    .filter((r) => rules.deliveryCodes.has(r.code) && MSISDN.test(r.recipient))
+    // One lock order for every transaction, so two reports naming the same numbers cannot deadlock.
+    .sort((a, b) => a.recipient.localeCompare(b.recipient));
+  for (const report of matching) {
+    const result = await recordOptOutChange(
+      trx,
+      {
+        msisdn: report.recipient,
+        action: 'opt_out',
+        source: 'delivery_code',
+        reason: String(report.code),
+        reference: report.batchId,
+        occurredAt: report.at ?? now,
+        eventKey: `opt_out|delivery_code|${report.batchId}|${report.code}`,
+      },
+      now,
+    );
+    log.info(
+      { batchId: report.batchId, number: `+${report.recipient}`, code: report.code, result },
+      'number opted out by delivery code',
+    );
+  }
+}
+
+/** An operator takes a number off the list; false when it was not on it. */
+export async function removeOptOut(db: Db, msisdn: string, operator: string | undefined): Promise<boolean> {
+  const now = new Date().toISOString();
+  return db.transaction().execute(async (trx) => {
+    await lockNumber(trx, msisdn);
+    const on = await trx
+      .selectFrom('opt_outs')
+      .select('msisdn')
+      .where('msisdn', '=', msisdn)
+      .executeTakeFirst();
+    if (!on) return false;
+    // The operator's word is the latest, even when Sinch's clock runs ahead of ours.
+    const latest = (await latestEvent(trx, msisdn))?.occurred_at;
+    const result = await recordOptOutChange(
+      trx,
+      {
+        msisdn,
+        action: 'opt_in',
+        source: 'operator',
+        reason: 'removed by operator',
+        reference: operator ?? null,
+        occurredAt: latest && latest > now ? latest : now,
+        eventKey: `opt_in|operator|${newId()}`,
+      },
+      now,
+    );
+    return result === 'applied';
+  });
+}
+
+export type OptOutView = {
+  number: string;
+  source: string;
+  reason: string;
+  reference: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** One page of the list, newest first, with the cursor of the next page (null on the last). */
+export async function listOptOutsPage(
+  db: Db,
+  limit: number,
+  after: PageCursor | undefined,
+): Promise<{ optOuts: OptOutView[]; nextCursor: string | null }> {
+  const rows = await listOptOuts(db, limit + 1, after);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    optOuts: page.map((row) => ({
+      number: `+${row.msisdn}`,
+      source: row.source,
+      reason: row.reason,
+      reference: row.reference,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    })),
+    nextCursor:
+      rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, key: last.msisdn }) : null,
+  };
+}

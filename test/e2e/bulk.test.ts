@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { isFinal } from '../../src/delivery-reports/delivery-status';
+import { startPair } from './harness';
+
+describe('end to end: a bulk send', () => {
+  it('When one request sends to 1,000 numbers, then it is one batch and every recipient reaches its own final status', async () => {
+    const pair = await startPair({
+      config: (c) => ({
+        ...c,
+        sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 0, maxPerDay: 0 },
+      }),
+    });
+    // Last three digits 000-899: ordinary numbers, delivered; then ten of the emulator's failure
+    // scenarios (901 failed, 902 expired, 903 rejected…) among them.
+    const numbers = Array.from(
+      { length: 990 },
+      (_, i) => `+1555${String(Math.floor(i / 900)).padStart(4, '0')}${String(i % 900).padStart(3, '0')}`,
+    );
+    const failing = ['901', '902', '903', '904', '905'].flatMap((s) => [`+15552000${s}`, `+15553000${s}`]);
+
+    const sent = await pair.call('POST', '/send-sms', {
+      to: [...numbers, ...failing],
+      message: 'Hello, everyone',
+    });
+
+    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    expect(pair.emulator.state.batches()).toHaveLength(1);
+    const view = await pair.waitForMessage(
+      sent.body.messageId,
+      (v) => v.recipients.every((r) => isFinal(r.status)),
+      30_000,
+    );
+    expect(view.recipients).toHaveLength(1000);
+    const byStatus = new Map<string, number>();
+    for (const r of view.recipients) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+    expect(Object.fromEntries(byStatus)).toEqual({
+      Delivered: 990,
+      Failed: 2,
+      Expired: 2,
+      Rejected: 2,
+      Aborted: 2,
+      Deleted: 2,
+    });
+    expect(view.status).toBe('Completed');
+  });
+});
