@@ -3,7 +3,7 @@ import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-re
 import { AppError } from '../http/errors';
 import type { Logger } from '../logger';
 import type { SinchClient } from '../sinch/sinch.client';
-import { findMessage, findOpenRecipients, markCancelled } from './messages.repository';
+import { findCancellableRecipients, findMessage, markCancelled } from './messages.repository';
 import { getMessage, type MessageView } from './messages.service';
 
 /** "Cancelled by user before reaching the SMSC": the code Sinch reports for a cancelled recipient. */
@@ -40,7 +40,7 @@ export async function cancelMessage(
       // Reports for this batch take the same lock: none can slip between reading and marking.
       await lockBatch(trx, batchId);
       await markCancelled(trx, message.id, requestedAt);
-      const open = await findOpenRecipients(trx, message.id);
+      const open = await findCancellableRecipients(trx, message.id);
       const now = new Date().toISOString();
       for (const { msisdn } of open) {
         await applyRecipientReport(

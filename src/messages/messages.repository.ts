@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database';
 import type { Database, MessagesTable, RecipientsTable } from '../db/schema';
-import { FINAL_RANK, SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
+import { SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
 import type { PageCursor } from './page-cursor';
 
 export type Handle = Db | Transaction<Database>;
@@ -186,12 +186,16 @@ export async function findRecipientsOf(db: Handle, messageIds: string[]): Promis
 }
 
 /** Recipients that no final report has reached yet: the ones a cancellation can still stop. */
-export async function findOpenRecipients(db: Handle, messageId: string) {
+/**
+ * Recipients a cancel can still stop: not yet handed to the SMSC. A Dispatched one may still be
+ * delivered, so only Sinch's own report settles it.
+ */
+export async function findCancellableRecipients(db: Handle, messageId: string) {
   return db
     .selectFrom('recipients')
     .select('msisdn')
     .where('message_id', '=', messageId)
-    .where('status_rank', '<', FINAL_RANK)
+    .where('status_rank', '<', statusRank('Dispatched'))
     .orderBy('msisdn')
     .execute();
 }

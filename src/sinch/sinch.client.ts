@@ -10,7 +10,11 @@ import {
   type TextBatchRequest,
   textBatchRequestSchema,
 } from './batches.schemas';
-import { type RecipientDeliveryReport, recipientDeliveryReportSchema } from './callbacks.schemas';
+import {
+  normalizeMsisdn,
+  type RecipientDeliveryReport,
+  recipientDeliveryReportSchema,
+} from './callbacks.schemas';
 import { type RetryPolicy, retryDelay, sleep } from './retry-policy';
 import { SinchError } from './sinch.errors';
 
@@ -106,7 +110,8 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
           if (uncertain && reference) {
             // An earlier attempt may have reached Sinch: sending again could send the SMS twice.
             const existing = await client.findBatchByClientReference(reference);
-            if (existing) return existing;
+            // A caller may reuse a reference: only a batch with this very body and these numbers is ours.
+            if (existing && sameBatch(existing, body)) return existing;
           }
           try {
             return await post();
@@ -137,7 +142,7 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
         [200],
         batchListSchema,
       );
-      return list.batches.find((b) => b.client_reference === clientReference) ?? list.batches[0];
+      return list.batches.find((b) => b.client_reference === clientReference);
     },
 
     getRecipientReport: (batchId, recipient) =>
@@ -164,6 +169,11 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
       ),
   };
   return client;
+}
+
+function sameBatch(batch: Batch, request: TextBatchRequest): boolean {
+  const numbers = (list: string[]) => list.map(normalizeMsisdn).sort().join(',');
+  return batch.body === request.body && numbers(batch.to) === numbers(request.to);
 }
 
 async function call<T extends z.ZodType>(

@@ -84,7 +84,7 @@ describe('the Sinch client retry rules', () => {
           page: 0,
           page_size: 1,
           count: 1,
-          batches: [sinchBatch({ id: '01JFOUND00000000000000000A', client_reference: 'ref-1' })],
+          batches: [sinchBatch({ id: '01JFOUND00000000000000000A', client_reference: 'ref-1', body: 'Hi' })],
         };
       });
 
@@ -92,6 +92,29 @@ describe('the Sinch client retry rules', () => {
 
     expect(batch.id).toBe('01JFOUND00000000000000000A');
     expect(calls).toContain('lookup');
+  });
+
+  it('When the batch found by reference is another send (other body), then it is not taken for ours', async () => {
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .delay(1_000)
+      .reply(201, sinchBatch())
+      .get(batchesPath)
+      .query(true)
+      .reply(200, {
+        page: 0,
+        page_size: 1,
+        count: 1,
+        batches: [
+          sinchBatch({ id: '01JOLDER00000000000000000A', client_reference: 'ref-1', body: 'Old news' }),
+        ],
+      })
+      .post(batchesPath)
+      .reply(201, sinchBatch({ id: '01JOURS000000000000000000A', client_reference: 'ref-1', body: 'Hi' }));
+
+    const batch = await client().sendBatch(request);
+
+    expect(batch.id).toBe('01JOURS000000000000000000A');
   });
 
   it('When an attempt timed out and there is no client reference, then it is not sent again', async () => {
