@@ -132,6 +132,18 @@ describe('Idempotency-Key format', () => {
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });
 
+  it('When one caller sends its key once as Bearer and once as X-API-Key, then the retry is still a replay', async () => {
+    const { app } = await makeTestApp({ config: testConfig({ apiKeys: ['caller-one-key-0001'] }) });
+    const sinch = nock(FAKE_SINCH).post(batchesPath).once().reply(201, sinchBatch());
+
+    const first = await send(app, 'either-header').set('Authorization', 'Bearer caller-one-key-0001');
+    const second = await send(app, 'either-header').set('X-API-Key', 'caller-one-key-0001');
+
+    expect(first.status).toBe(202);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(sinch.isDone()).toBe(true);
+  });
+
   it('When two callers use the same key, then each gets their own answer', async () => {
     const { app } = await makeTestApp({
       config: testConfig({ apiKeys: ['caller-one-key-0001', 'caller-two-key-0002'] }),

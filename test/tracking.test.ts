@@ -143,7 +143,12 @@ describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
       }),
     ).expect(200);
 
-    expect(await view(app, id)).toMatchObject({ status: 'Delivered', batchId: '01JTIMEOUT0000000000000000' });
+    // The report proves Sinch had the batch: the send is Sent after all, and reconciliation will see it.
+    expect(await view(app, id)).toMatchObject({
+      status: 'Delivered',
+      sendStatus: 'Sent',
+      batchId: '01JTIMEOUT0000000000000000',
+    });
   });
 
   it('When fifty copies of one report arrive at once, then all are answered 200 and it is applied once', async () => {
@@ -306,6 +311,46 @@ describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
     expect(sinch.isDone()).toBe(false);
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ status: 'DOWN', checks: { database: 'DOWN' } });
+  });
+
+  it.each([
+    ['an over-long status', { status: 'X'.repeat(100) }, 400],
+    ['an over-long batch id', { batch_id: 'B'.repeat(100) }, 400],
+    ['a NUL in the status', { status: 'Deliv\u0000ered' }, 400],
+  ])(
+    'When a report has %s, then it is answered and kept in the log, never a 5xx Sinch would retry forever',
+    async (_name, fields, status) => {
+      const { app, db } = await makeTestApp({ db: kind });
+
+      const res = await postReport(app, {
+        ...report('01JLONG0000000000000000000', 'Delivered', 0, '2026-11-28T10:00:05.000Z'),
+        ...fields,
+      });
+
+      expect(res.status).toBe(status);
+      expect(await db.selectFrom('callbacks').select('outcome').execute()).toEqual([{ outcome: 'invalid' }]);
+    },
+  );
+
+  it('When a callback of an unknown type has an over-long type, or an inbound text holds NUL, then both are stored', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+
+    await postReport(app, { type: 't'.repeat(200), batch_id: 'x' }).expect(200);
+    await postReport(app, {
+      type: 'mo_text',
+      id: '01JNUL00000000000000000000',
+      from: '+15551234567',
+      to: '15550001111',
+      body: 'he\u0000llo',
+      received_at: 'not a date',
+    }).expect(200);
+
+    const inbound = await db.selectFrom('inbound_messages').select(['body', 'received_at']).execute();
+    expect(inbound).toEqual([{ body: 'hello', received_at: null }]);
+    expect(await db.selectFrom('callbacks').select('outcome').orderBy('id').execute()).toEqual([
+      { outcome: 'unknown_type' },
+      { outcome: 'inbound' },
+    ]);
   });
 
   it('When the database is up, then /health says UP with the database check', async () => {

@@ -2,7 +2,8 @@ import { PostgresAdapter, sql } from 'kysely';
 import { newId } from '../db/ids';
 import type { CallbacksTable } from '../db/schema';
 import type { Handle } from '../messages/messages.repository';
-import { statusRank } from './delivery-status';
+import { BATCH_LIMITS } from '../sinch/batches.schemas';
+import { FINAL_RANK, SEND_STATUS, statusRank } from './delivery-status';
 
 /**
  * Serialises, per batch id, the transaction that stores a batch with those that match reports to it.
@@ -55,9 +56,18 @@ export async function adoptBatchId(
   batchId: string,
   now: string,
 ): Promise<void> {
+  // A report proves Sinch has the batch, whatever our own call to it concluded (a timeout, say).
   await db
     .updateTable('messages')
-    .set({ batch_id: batchId, updated_at: now })
+    .set((eb) => ({
+      batch_id: batchId,
+      send_status: SEND_STATUS.sent,
+      expire_at: eb.fn.coalesce(
+        'expire_at',
+        eb.val(new Date(Date.parse(now) + BATCH_LIMITS.maxExpiryMs).toISOString()),
+      ),
+      updated_at: now,
+    }))
     .where('id', '=', messageId)
     .where('batch_id', 'is', null)
     .execute();
@@ -100,13 +110,17 @@ export async function applyRecipientReport(
     .where((eb) => {
       const advances = eb('status_rank', '<', rank);
       if (report.at === null) return advances;
+      const later = eb('status_at', '<', report.at);
       return eb.or([
         advances,
         eb.and([
           eb('status_rank', '=', rank),
           eb('status', '<>', report.status),
-          eb('status_at', 'is not', null),
-          eb('status_at', '<', report.at),
+          // Between two final statuses only Sinch's clock decides; an intermediate status with no
+          // time (from a `full` report) gives way to one that has a time.
+          rank < FINAL_RANK
+            ? eb.or([eb('status_at', 'is', null), later])
+            : eb.and([eb('status_at', 'is not', null), later]),
         ]),
       ]);
     })

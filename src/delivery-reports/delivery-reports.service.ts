@@ -69,6 +69,11 @@ export function recipientUpdates(
   );
 }
 
+/** A field of any callback, fit for its column in the log: a string within bounds and without NUL, or null. */
+function storable(value: unknown, max: number): string | null {
+  return typeof value === 'string' && value.length <= max && !value.includes('\u0000') ? value : null;
+}
+
 /** What applying a well-formed callback did; stored with it in the callback log. */
 type AppliedOutcome = 'applied' | 'ignored' | 'unmatched' | 'summary' | 'inbound';
 
@@ -110,9 +115,9 @@ export async function ingestCallback(
     await insertCallback(trx, {
       id: newId(),
       received_at: now,
-      type,
-      batch_id: typeof payload.batch_id === 'string' ? payload.batch_id : null,
-      client_reference: typeof payload.client_reference === 'string' ? payload.client_reference : null,
+      type: storable(type, 64),
+      batch_id: storable(payload.batch_id, 64),
+      client_reference: storable(payload.client_reference, 2048),
       payload: raw,
       outcome: result.outcome,
       processed_at: now,

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
+import { apiKeyIdOf } from '../security/api-keys.middleware';
 import { completeKey, findKey, insertKey, releaseKey, takeOverKey } from './idempotency.repository';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
-/** Longer than the slowest send (timeouts and retries included), so a live request is never taken over. */
-const LOCK_MS = 2 * 60_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -32,14 +31,15 @@ function worthKeeping(status: number): boolean {
  * and runs nothing, across restarts and instances. The same key with another body gets 422; a retry
  * while the first still runs gets 409. Keys are scoped to the caller's credentials.
  */
-export function idempotency(deps: { db: Db; ttlMs: number }): RequestHandler {
+export function idempotency(deps: { db: Db; ttlMs: number; lockMs: number }): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('Idempotency-Key');
     if (key === undefined) return next();
     if (!KEY_FORMAT.test(key)) {
       throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
     }
-    const caller = req.get('Authorization') ?? req.get('X-API-Key') ?? '';
+    // The key that passed authentication, however it was sent; one shared scope when auth is off.
+    const caller = apiKeyIdOf(res) ?? '';
     const scopeKey = sha256(`${sha256(caller)}\n${key}`);
     // The query string is part of the request: a dry run and a real send must not share an answer.
     const requestHash = sha256(`${req.originalUrl}\n${canonicalJson(req.body)}`);
@@ -52,7 +52,7 @@ export function idempotency(deps: { db: Db; ttlMs: number }): RequestHandler {
       response_status: null,
       response_body: null,
       created_at: now,
-      locked_until: new Date(nowMs + LOCK_MS).toISOString(),
+      locked_until: new Date(nowMs + deps.lockMs).toISOString(),
       expires_at: new Date(nowMs + deps.ttlMs).toISOString(),
     };
 

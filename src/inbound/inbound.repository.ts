@@ -1,3 +1,4 @@
+import { normalizeTimestamp } from '../delivery-reports/delivery-status';
 import type { Handle } from '../messages/messages.repository';
 import type { InboundMessage } from '../sinch/callbacks.schemas';
 
@@ -9,15 +10,16 @@ export async function insertInbound(db: Handle, message: InboundMessage, now: st
       id: message.id,
       sender: message.from,
       recipient: message.to,
+      // PostgreSQL cannot store NUL; a handset never shows it either.
       body:
         typeof message.body === 'string'
-          ? message.body
+          ? message.body.replaceAll('\u0000', '')
           : message.body === undefined
             ? null
             : JSON.stringify(message.body),
       type: message.type,
-      received_at: message.received_at ?? null,
-      sent_at: message.sent_at ?? message.send_at ?? null,
+      received_at: normalizeTimestamp(message.received_at),
+      sent_at: normalizeTimestamp(message.sent_at ?? message.send_at),
       operator_id: message.operator_id ?? null,
       client_reference: message.client_reference ?? null,
       stored_at: now,

@@ -6,21 +6,23 @@ import type { Handle } from '../messages/messages.repository';
  * due for a check and not leased by another instance.
  */
 export async function findMessagesToReconcile(db: Handle, now: string, cutoff: string, limit: number) {
-  return db
-    .selectFrom('recipients as r')
-    .innerJoin('messages as m', 'm.id', 'r.message_id')
-    .select(['m.id', 'm.batch_id', 'm.expire_at'])
-    .distinct()
-    .where('r.status_rank', '<', FINAL_RANK)
-    .where('r.status', '<>', SEND_STATUS.noReport)
-    .where((eb) => eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', now)]))
-    .where('m.send_status', '=', SEND_STATUS.sent)
-    .where('m.batch_id', 'is not', null)
-    .where('m.created_at', '<=', cutoff)
-    .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
-    .orderBy('m.id')
-    .limit(limit)
-    .execute();
+  return (
+    db
+      .selectFrom('recipients as r')
+      .innerJoin('messages as m', 'm.id', 'r.message_id')
+      .select(['m.id', 'm.batch_id', 'm.expire_at'])
+      .distinct()
+      .where('r.status_rank', '<', FINAL_RANK)
+      .where('r.status', '<>', SEND_STATUS.noReport)
+      .where((eb) => eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', now)]))
+      // A batch id means Sinch has the batch, even when our own call to it ended in doubt.
+      .where('m.batch_id', 'is not', null)
+      .where('m.created_at', '<=', cutoff)
+      .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
+      .orderBy('m.id')
+      .limit(limit)
+      .execute()
+  );
 }
 
 /** Takes the message for `owner` until `until`; false when another instance holds it. */

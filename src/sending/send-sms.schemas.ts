@@ -5,9 +5,6 @@ import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 /** E.164: a plus, a non-zero digit, at most 15 digits in all. */
 export const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15551234567');
 
-/** Sinch's rule: delivery attempts stop at most three days after the send time. */
-export const MAX_EXPIRY_MS = 3 * 24 * 3600 * 1000;
-
 const timestamp = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time such as 2026-12-01T09:00:00Z',
@@ -45,7 +42,7 @@ export const sendSmsBodySchema = z
     const end = Date.parse(body.expireAt);
     if (end <= start) {
       ctx.addIssue({ code: 'custom', path: ['expireAt'], message: 'must be after sendAt (or now)' });
-    } else if (end - start > MAX_EXPIRY_MS) {
+    } else if (end - start > BATCH_LIMITS.maxExpiryMs) {
       ctx.addIssue({
         code: 'custom',
         path: ['expireAt'],

@@ -8,6 +8,7 @@ import { storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
 import { optOutRules } from '../opt-outs/opt-out-settings';
+import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
@@ -105,7 +106,7 @@ export async function sendSms(
 /** Sinch's default and maximum: delivery attempts stop three days after the batch is sent. */
 function defaultExpiry(createdAt: string | undefined): string {
   const from = normalizeTimestamp(createdAt) ?? new Date().toISOString();
-  return new Date(Date.parse(from) + 3 * 24 * 3600 * 1000).toISOString();
+  return new Date(Date.parse(from) + BATCH_LIMITS.maxExpiryMs).toISOString();
 }
 
 async function recordFailure(db: Db, messageId: string, error: unknown, log: Logger): Promise<void> {

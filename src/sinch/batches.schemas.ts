@@ -7,6 +7,8 @@ export const BATCH_LIMITS = {
   maxBodyChars: 2000,
   maxClientReferenceChars: 128,
   maxCallbackUrlChars: 2048,
+  /** Delivery attempts stop at most (and by default) three days after the send time. */
+  maxExpiryMs: 3 * 24 * 3600 * 1000,
 } as const;
 
 export const deliveryReportTypeSchema = z.enum(DELIVERY_REPORT_TYPES);

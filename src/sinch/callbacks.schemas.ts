@@ -6,6 +6,17 @@ import { z } from 'zod';
  * so unknown fields are kept and unknown status strings pass through.
  */
 
+/**
+ * An identifier or short value as it will be stored: bounded to its column, without NUL (PostgreSQL
+ * refuses it). A callback breaking this is kept as invalid rather than failing the database forever.
+ */
+const stored = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+
 /** `code` is an integer in every SDK, but one documented example sends `"0"`. */
 const deliveryCode = z.union([
   z.number().int(),
@@ -18,13 +29,13 @@ const deliveryCode = z.union([
 
 export const recipientDeliveryReportSchema = z.looseObject({
   type: z.enum(['recipient_delivery_report_sms', 'recipient_delivery_report_mms']),
-  batch_id: z.string().min(1),
-  recipient: z.string().min(1),
+  batch_id: stored(64),
+  recipient: stored(32),
   code: deliveryCode,
-  status: z.string().min(1),
+  status: stored(32),
   at: z.string().optional(),
   operator_status_at: z.string().optional(),
-  client_reference: z.string().optional(),
+  client_reference: stored(2048).optional(),
   applied_originator: z.string().optional(),
   encoding: z.string().optional(),
   number_of_message_parts: z.number().optional(),
@@ -40,33 +51,33 @@ export function isRecipientReport(
 
 export const batchDeliveryReportSchema = z.looseObject({
   type: z.enum(['delivery_report_sms', 'delivery_report_mms']),
-  batch_id: z.string().min(1),
+  batch_id: stored(64),
   total_message_count: z.number().int().optional(),
   statuses: z.array(
     z.looseObject({
       code: deliveryCode,
-      status: z.string().min(1),
+      status: stored(32),
       count: z.number().int(),
       // Present only when the batch asked for `full` reports.
-      recipients: z.array(z.string()).optional(),
+      recipients: z.array(stored(32)).optional(),
     }),
   ),
-  client_reference: z.string().optional(),
+  client_reference: stored(2048).optional(),
 });
 export type BatchDeliveryReport = z.infer<typeof batchDeliveryReportSchema>;
 
 export const inboundMessageSchema = z.looseObject({
   type: z.enum(['mo_text', 'mo_binary', 'mo_media']),
-  id: z.string().min(1),
-  from: z.string().min(1),
-  to: z.string().min(1),
+  id: stored(64),
+  from: stored(64),
+  to: stored(64),
   body: z.unknown().optional(),
   received_at: z.string().optional(),
   // The SDKs say `sent_at`; one version of the docs says `send_at`. Both are read.
   sent_at: z.string().optional(),
   send_at: z.string().optional(),
-  operator_id: z.string().optional(),
-  client_reference: z.string().optional(),
+  operator_id: stored(32).optional(),
+  client_reference: stored(2048).optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 

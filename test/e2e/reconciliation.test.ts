@@ -78,6 +78,28 @@ describe.each(DB_KINDS)('reconciliation on %s', (db) => {
   });
 });
 
+describe('reconciliation after a full report', () => {
+  it('When a full report left a recipient Dispatched with no time and the batch expired, then it becomes NoReport', async () => {
+    const pair = await lostCallbacks();
+    const sent = await sendAndLetSinchFinish(pair, '+15550100910', { silent: true });
+    await pair.call('POST', '/webhooks/dlr', {
+      type: 'delivery_report_sms',
+      batch_id: sent.batchId,
+      total_message_count: 1,
+      statuses: [{ code: 401, status: 'Dispatched', count: 1, recipients: ['15550100910'] }],
+    });
+    await pair.service.db
+      .updateTable('messages')
+      .set({ expire_at: new Date(Date.now() - 60_000).toISOString() })
+      .execute();
+
+    const result = await sweepOnce(deps(pair));
+
+    expect(result.noReport).toBe(1);
+    expect((await pair.call('GET', `/messages/${sent.messageId}`)).body.status).toBe('NoReport');
+  });
+});
+
 describe('reconciliation across instances', () => {
   it('When two instances sweep at once, then each recipient is asked about once', async () => {
     const pair = await lostCallbacks();
