@@ -34,8 +34,6 @@ export function buildApp(deps: AppDeps): Express {
   // A JSON API: helmet's defaults (nosniff, no framing, a deny-all CSP, HSTS) cost nothing here.
   app.use(helmet());
 
-  // The callback route reaches the opt-out hooks with only the database; they find these rules by it.
-
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
   app.use(requestLogging(deps.logger));

@@ -295,9 +295,6 @@ describe('POST /send-sms, hardening', () => {
       sendBatch: async () => {
         throw new TypeError('internal detail: cannot read db_password of undefined');
       },
-      getBatch: async () => {
-        throw new Error('not used');
-      },
     };
     const { app } = await makeSecureApp({ sinch: sinch as never });
 

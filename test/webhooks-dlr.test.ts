@@ -165,7 +165,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
         id: inboundText.id,
         sender: '+11203494390',
         body: 'a body',
-        sent_at: inboundText.sent_at,
+        sent_at: '2019-08-24T14:15:22.000Z',
       }),
     ]);
   });

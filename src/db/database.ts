@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial';
 import * as resilience from './migrations/0002-resilience';
@@ -10,6 +18,8 @@ import * as sendOptions from './migrations/0004-send-options';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
+/** The database or a transaction on it: what repository functions take, so the service picks the transaction. */
+export type Handle = Db | Transaction<Database>;
 
 /** Migrations in order; each is a file under migrations/, listed here so no directory is scanned. */
 const MIGRATIONS: Record<string, Migration> = {

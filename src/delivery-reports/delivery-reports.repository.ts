@@ -1,7 +1,7 @@
 import { PostgresAdapter, sql } from 'kysely';
+import type { Handle } from '../db/database';
 import { newId } from '../db/ids';
 import type { CallbacksTable } from '../db/schema';
-import type { Handle } from '../messages/messages.repository';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import { FINAL_RANK, SEND_STATUS, statusRank } from './delivery-status';
 

@@ -1,9 +1,8 @@
 import type { z } from 'zod';
-import type { Db } from '../db/database';
+import type { Db, Handle } from '../db/database';
 import { newId } from '../db/ids';
 import { insertInbound } from '../inbound/inbound.repository';
 import type { Logger } from '../logger';
-import type { Handle } from '../messages/messages.repository';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { applyInboundKeyword, applyOptOutCodes } from '../opt-outs/opt-outs.service';
 import {

@@ -1,10 +1,7 @@
-import type { Transaction } from 'kysely';
-import type { Db } from '../db/database';
-import type { Database, MessagesTable, RecipientsTable } from '../db/schema';
+import type { Db, Handle } from '../db/database';
+import type { MessagesTable, RecipientsTable } from '../db/schema';
 import { SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
 import type { PageCursor } from './page-cursor';
-
-export type Handle = Db | Transaction<Database>;
 
 export type NewMessage = Pick<
   MessagesTable,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEND_STATUS } from '../delivery-reports/delivery-status';
-import { DELIVERY_STATUSES } from '../sinch/callbacks.schemas';
+import { DELIVERY_STATUSES, msisdnInput } from '../sinch/callbacks.schemas';
 import { decodeCursor } from './page-cursor';
 
 export const MAX_PAGE_SIZE = 200;
@@ -38,10 +38,7 @@ const status = z.string().transform((raw, ctx) => {
 });
 
 // A query string turns `+` into a space; normalising drops spaces and the `+` alike.
-const recipient = z
-  .string()
-  .transform((raw) => raw.replace(/[\s()-]/g, '').replace(/^(\+|00)/, ''))
-  .pipe(z.string().regex(/^[1-9]\d{1,14}$/, 'must be a phone number in E.164 (+15551234567) or its digits'));
+const recipient = msisdnInput;
 
 // Compared as text with created_at, so every instant is rewritten in the same toISOString form.
 const instant = z

@@ -1,8 +1,7 @@
 import { PostgresAdapter, sql } from 'kysely';
-import type { Db } from '../db/database';
+import type { Db, Handle } from '../db/database';
 import { newId } from '../db/ids';
 import type { OptOutEventsTable, OptOutsTable } from '../db/schema';
-import type { Handle } from '../messages/messages.repository';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 
 export type OptOutSource = 'keyword' | 'delivery_code' | 'operator';

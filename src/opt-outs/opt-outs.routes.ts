@@ -7,18 +7,13 @@ import { validate } from '../http/validate';
 import { asStorageFailure } from '../messages/messages.routes';
 import { paginationQuery } from '../messages/messages.schemas';
 import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { msisdnInput } from '../sinch/callbacks.schemas';
 import { listOptOutsPage, removeOptOut } from './opt-outs.service';
 
 const listQuery = z.strictObject(paginationQuery);
 
 const numberParam = z.object({
-  number: z
-    .string()
-    .transform(normalizeMsisdn)
-    .pipe(
-      z.string().regex(/^[1-9]\d{1,14}$/, 'must be a phone number in E.164 (+15551234567) or its digits'),
-    ),
+  number: msisdnInput,
 });
 
 /** GET /opt-outs and DELETE /opt-outs/:number; the list holds numbers, so the API keys guard it. */

@@ -1,10 +1,9 @@
-import type { Db } from '../db/database';
+import type { Db, Handle } from '../db/database';
 import { newId } from '../db/ids';
 import { normalizeTimestamp } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
-import type { Handle } from '../messages/messages.repository';
 import { encodeCursor, type PageCursor } from '../messages/page-cursor';
-import { type InboundMessage, normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { type InboundMessage, MSISDN_DIGITS, normalizeMsisdn } from '../sinch/callbacks.schemas';
 import { matchKeyword, type OptOutRules } from './opt-out-settings';
 import {
   deleteOptOut,
@@ -31,9 +30,6 @@ export type OptOutChange = {
 
 /** applied; duplicate (this event was seen before); stale (a later event for the number was seen first). */
 export type ChangeResult = 'applied' | 'duplicate' | 'stale';
-
-// What a handset can send from: digits, at most 15 (E.164).
-const MSISDN = /^[1-9]\d{1,14}$/;
 
 /**
  * Records a change to a number's opt-out state, in the caller's transaction. The latest event by Sinch's
@@ -88,7 +84,7 @@ export async function applyInboundKeyword(
   if (!match) return;
   const msisdn = normalizeMsisdn(inbound.from);
   const context = { inboundId: inbound.id, number: `+${msisdn}`, keyword: match.keyword };
-  if (!MSISDN.test(msisdn)) {
+  if (!MSISDN_DIGITS.test(msisdn)) {
     log.warn(context, 'opt-out keyword from a sender that is not a phone number: ignored');
     return;
   }
@@ -117,7 +113,7 @@ export async function applyOptOutCodes(
   log: Logger,
 ): Promise<void> {
   const matching = reports
-    .filter((r) => rules.deliveryCodes.has(r.code) && MSISDN.test(r.recipient))
+    .filter((r) => rules.deliveryCodes.has(r.code) && MSISDN_DIGITS.test(r.recipient))
     // One lock order for every transaction, so two reports naming the same numbers cannot deadlock.
     .sort((a, b) => a.recipient.localeCompare(b.recipient));
   for (const report of matching) {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { countSince, countToNumbersSince } from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;
+const STATUS_CACHE_MS = 5_000;
 const DAY_MS = 86_400_000;
 
 /** A limit refused the send: the error to answer and, when known, when trying again can work. */
@@ -41,6 +42,7 @@ export function createSendGuard(
 ): SendGuard {
   const { allowedDestinationPrefixes, maxPerNumberPerHour, maxPerDay } = deps.config.sendLimits;
   let paused = false;
+  let lastStatus: { at: number; value: 'ACTIVE' | 'PAUSED' } | undefined;
 
   // The database's word on the cap; the pause is logged once when it starts and once when it ends.
   async function capReached(nowMs: number, adding = 0): Promise<boolean> {
@@ -100,6 +102,8 @@ export function createSendGuard(
     try {
       const refused = await perNumber(msisdns, nowMs, log);
       const accepted = msisdns.length - refused.size;
+      // A send may change the count: the next health probe counts afresh.
+      lastStatus = undefined;
       if (accepted > 0 && (await capReached(nowMs, accepted))) {
         const retryAfterSeconds = Math.ceil((startOfUtcDay(nowMs) + DAY_MS - nowMs) / 1000);
         const error = new AppError(
@@ -116,6 +120,13 @@ export function createSendGuard(
 
   return {
     check,
-    sendingStatus: async () => ((await capReached(now())) ? 'PAUSED' : 'ACTIVE'),
+    // Health probes call this often and unauthenticated: count at most every few seconds.
+    sendingStatus: async () => {
+      const nowMs = now();
+      if (!lastStatus || nowMs - lastStatus.at >= STATUS_CACHE_MS) {
+        lastStatus = { at: nowMs, value: (await capReached(nowMs)) ? 'PAUSED' : 'ACTIVE' };
+      }
+      return lastStatus.value;
+    },
   };
 }

@@ -24,9 +24,10 @@ export type SinchClientOptions = {
   servicePlanId: string;
   apiToken: string;
   timeoutMs: number;
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
+  /** Attempts per call, first included; see RetryPolicy. The defaults live in the config. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
   /** Called before each retry, for logs and metrics. */
   onRetry?: (operation: string, attempt: number, error: SinchError) => void;
   /** Called after every HTTP exchange with Sinch (status 0: no response), for metrics. */
@@ -40,8 +41,6 @@ export type SinchClient = {
    * by `client_reference` and returns that one instead of sending again, so one call is one batch.
    */
   sendBatch(request: TextBatchRequest): Promise<Batch>;
-  /** `GET /batches/{id}`. */
-  getBatch(batchId: string): Promise<Batch>;
   /** `GET /batches?client_reference=…`: the newest batch with this reference from the last 24 hours. */
   findBatchByClientReference(clientReference: string): Promise<Batch | undefined>;
   /** `GET /batches/{id}/delivery_report/{recipient}`: the recipient's current report. */
@@ -66,9 +65,9 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
     maxRedirects: 0,
   });
   const policy: RetryPolicy = {
-    maxAttempts: options.maxAttempts ?? 1,
-    baseDelayMs: options.retryBaseMs ?? 500,
-    maxTotalDelayMs: options.retryMaxMs ?? 15_000,
+    maxAttempts: options.maxAttempts,
+    baseDelayMs: options.retryBaseMs,
+    maxTotalDelayMs: options.retryMaxMs,
   };
 
   const once = <T extends z.ZodType>(operation: string, request: Request, ok: number[], schema: T) =>
@@ -124,16 +123,6 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
         (error) => !error.maybeDelivered || reference !== undefined,
       );
     },
-
-    getBatch: (batchId) =>
-      withRetries('getBatch', () =>
-        once(
-          'getBatch',
-          { method: 'GET', url: `/batches/${encodeURIComponent(batchId)}` },
-          [200],
-          batchSchema,
-        ),
-      ),
 
     async findBatchByClientReference(clientReference) {
       const list: BatchList = await once(

@@ -102,6 +102,9 @@ describe('compatibility with the service client', () => {
       servicePlanId: PLAN,
       apiToken: TOKEN,
       timeoutMs: 2000,
+      maxAttempts: 1,
+      retryBaseMs: 10,
+      retryMaxMs: 1000,
     });
     const batch = await client.sendBatch({ to: ['+15551234567'], body: 'hi', client_reference: 'c-1' });
     expect(batch).toMatchObject({ to: ['15551234567'], client_reference: 'c-1', canceled: false });
