@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isFinal } from '../../src/delivery-reports/delivery-status';
+import { FINAL_RANK, isFinal } from '../../src/delivery-reports/delivery-status';
 import { startPair } from './harness';
 
 describe('end to end: a bulk send', () => {
-  it('When one request sends to 1,000 numbers, then it is one batch and every recipient reaches its own final status', async () => {
+  it('When one request sends to 1,000 numbers, then it is one batch and every recipient reaches its own final status', {
+    timeout: 90_000,
+  }, async () => {
     const pair = await startPair({
       config: (c) => ({
         ...c,
@@ -25,10 +27,20 @@ describe('end to end: a bulk send', () => {
 
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
     expect(pair.emulator.state.batches()).toHaveLength(1);
-    const view = await pair.waitForMessage(
-      sent.body.messageId,
-      (v) => v.recipients.every((r) => isFinal(r.status)),
-      30_000,
+    // Polled in the database, sparingly: 2,000 callbacks are on their way and the full view is large.
+    const finalCount = async () => {
+      const row = await pair.service.db
+        .selectFrom('recipients')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('message_id', '=', sent.body.messageId)
+        .where('status_rank', '=', FINAL_RANK)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    };
+    const deadline = Date.now() + 75_000;
+    while ((await finalCount()) < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const view = await pair.waitForMessage(sent.body.messageId, (v) =>
+      v.recipients.every((r) => isFinal(r.status)),
     );
     expect(view.recipients).toHaveLength(1000);
     const byStatus = new Map<string, number>();
