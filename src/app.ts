@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import { messagesRoutes } from './messages/messages.routes';
 import type { Metrics } from './metrics/metrics';
 import { metricsRoutes } from './metrics/metrics.routes';
+import { optOutRules } from './opt-outs/opt-out-settings';
 import { optOutsRoutes } from './opt-outs/opt-outs.routes';
 import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
@@ -39,10 +40,12 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
   app.use(metricsRoutes(deps));
-  app.use(sendSmsRoutes({ ...deps, sendGuard }));
+  // The opt-out words and codes, built once: callbacks apply them, and so do reports replayed by a send.
+  const optOuts = optOutRules(deps.config.optOuts);
+  app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts }));
   app.use(messagesRoutes(deps));
   app.use(optOutsRoutes(deps));
-  app.use(deliveryReportRoutes(deps));
+  app.use(deliveryReportRoutes({ ...deps, optOuts }));
 
   app.use(notFound);
   app.use(errorHandler);

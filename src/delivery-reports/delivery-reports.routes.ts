@@ -4,7 +4,7 @@ import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import { validationError } from '../http/validate';
 import type { Metrics } from '../metrics/metrics';
-import { optOutRules } from '../opt-outs/opt-out-settings';
+import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { clientRateLimit } from '../security/rate-limits';
 import { requireWebhookAuth } from '../security/webhook-auth.middleware';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
@@ -44,9 +44,13 @@ function parseJsonObject(raw: string): Record<string, unknown> {
  * Sinch sent, before anything is parsed or stored. The callback is stored before the answer; if it
  * cannot be, the answer is 503 so that Sinch tries again.
  */
-export function deliveryReportRoutes(deps: { db: Db; config: Config; metrics: Metrics }): Router {
+export function deliveryReportRoutes(deps: {
+  db: Db;
+  config: Config;
+  metrics: Metrics;
+  optOuts: OptOutRules;
+}): Router {
   const router = Router();
-  const rules = optOutRules(deps.config.optOuts);
 
   router.post(
     '/webhooks/dlr',
@@ -61,7 +65,7 @@ export function deliveryReportRoutes(deps: { db: Db; config: Config; metrics: Me
 
       let result: IngestResult;
       try {
-        result = await ingestCallback(deps.db, payload, raw, req.log, rules);
+        result = await ingestCallback(deps.db, payload, raw, req.log, deps.optOuts);
       } catch (error) {
         deps.metrics.callbacks.inc({ type: callbackTypeLabel(payload.type), outcome: 'storage_error' });
         throw storageUnavailable(error);

@@ -7,14 +7,14 @@ import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-st
 import { storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
-import { optOutRules } from '../opt-outs/opt-out-settings';
+import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
 import type { SendSmsBody } from './send-sms.schemas';
 
-export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db };
+export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db; optOuts: OptOutRules };
 
 export type SendSmsResult = { messageId: string; batchId: string; clientReference: string };
 
@@ -90,7 +90,7 @@ export async function sendSms(
     const early = await db.transaction().execute(async (trx) => {
       await lockBatch(trx, batchId);
       await markSent(trx, messageId, { id: batchId, expireAt }, now);
-      return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log, optOutRules(config.optOuts));
+      return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log, deps.optOuts);
     });
     if (early > 0)
       log.info({ messageId, batchId, applied: early }, 'applied reports that arrived before the batch');
