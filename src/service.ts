@@ -5,6 +5,7 @@ import type { Config } from './config';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics/metrics';
+import { optOutRules } from './opt-outs/opt-out-settings';
 import { startReconciler } from './reconciliation/reconciler';
 import { callbackUrl } from './sending/send-sms.service';
 import { createSinchClient } from './sinch/sinch.client';
@@ -75,7 +76,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const reconciler =
     config.reconcile.intervalMs > 0
       ? startReconciler(
-          { db, sinch, log: logger, settings: config.reconcile, metrics },
+          {
+            db,
+            sinch,
+            log: logger,
+            settings: config.reconcile,
+            optOuts: optOutRules(config.optOuts),
+            metrics,
+          },
           config.reconcile.intervalMs,
         )
       : undefined;

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import { validationError } from '../http/validate';
-import type { Metrics } from '../metrics/metrics';
+import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { clientRateLimit } from '../security/rate-limits';
 import { requireWebhookAuth } from '../security/webhook-auth.middleware';
@@ -17,12 +17,7 @@ const callbackTypeLabel = (type: unknown) =>
 function record(metrics: Metrics, type: unknown, result: IngestResult, startedAt: bigint): void {
   metrics.callbacks.inc({ type: callbackTypeLabel(type), outcome: result.outcome });
   metrics.callbackSeconds.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
-  if (result.outcome === 'invalid') return;
-  if (result.tally.ignored > 0) metrics.reportsIgnored.inc(result.tally.ignored);
-  for (const final of result.tally.finals) {
-    metrics.deliveryOutcomes.inc({ status: final.status, code: String(final.code ?? '') });
-    metrics.timeToFinal.observe({ status: final.status }, (Date.now() - Date.parse(final.sentAt)) / 1000);
-  }
+  if (result.outcome !== 'invalid') recordApplied(metrics, result.tally);
 }
 
 function parseJsonObject(raw: string): Record<string, unknown> {

@@ -220,6 +220,24 @@ async function applyDeliveryReport(
   return applied ? 'applied' : 'ignored';
 }
 
+/**
+ * Applies a recipient report fetched from Sinch (by the reconciliation sweep) through the same path
+ * as a posted one: the forward-only update, the opt-out codes, the tally for metrics.
+ */
+export async function applyFetchedReport(
+  db: Db,
+  report: RecipientDeliveryReport,
+  log: Logger,
+  rules: OptOutRules,
+): Promise<{ outcome: AppliedOutcome; tally: ApplyTally }> {
+  const tally: ApplyTally = { finals: [], ignored: 0 };
+  const now = new Date().toISOString();
+  const outcome = await db
+    .transaction()
+    .execute((trx) => applyDeliveryReport(trx, report, now, log, tally, rules));
+  return { outcome, tally };
+}
+
 /** Applies reports that arrived before their batch was stored; runs in the transaction that stores it. */
 export async function applyUnmatchedCallbacks(
   trx: Handle,

@@ -67,3 +67,15 @@ export function createMetrics(options: { processMetrics: boolean }) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Counts what applying reports did: ignored ones, and final statuses with their time from send. */
+export function recordApplied(
+  metrics: Metrics,
+  tally: { ignored: number; finals: Array<{ status: string; code: number | null; sentAt: string }> },
+): void {
+  if (tally.ignored > 0) metrics.reportsIgnored.inc(tally.ignored);
+  for (const final of tally.finals) {
+    metrics.deliveryOutcomes.inc({ status: final.status, code: String(final.code ?? '') });
+    metrics.timeToFinal.observe({ status: final.status }, (Date.now() - Date.parse(final.sentAt)) / 1000);
+  }
+}

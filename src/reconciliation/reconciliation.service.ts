@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database';
 import { applyRecipientReport } from '../delivery-reports/delivery-reports.repository';
-import { recipientUpdates } from '../delivery-reports/delivery-reports.service';
+import { applyFetchedReport } from '../delivery-reports/delivery-reports.service';
 import { SEND_STATUS } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
-import type { Metrics } from '../metrics/metrics';
+import { type Metrics, recordApplied } from '../metrics/metrics';
+import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import type { SinchClient } from '../sinch/sinch.client';
 import {
   claimMessage,
@@ -30,6 +31,8 @@ export type ReconcileDeps = {
   sinch: SinchClient;
   log: Logger;
   settings: ReconcileSettings;
+  /** The opt-out codes apply to fetched reports as to posted ones. */
+  optOuts: OptOutRules;
   metrics?: Metrics;
 };
 
@@ -62,7 +65,7 @@ export async function sweepOnce(
       for (const recipient of await openRecipients(db, message.id)) {
         const outcome = expired
           ? await markNoReport(db, message.id, recipient.msisdn, now)
-          : await askSinch(deps, message.id, message.batch_id, recipient.msisdn, now);
+          : await askSinch(deps, message.id, message.batch_id, recipient.msisdn);
         result[outcome] += 1;
         await scheduleNextCheck(db, message.id, recipient.msisdn, iso(nowMs + settings.recheckMs));
       }
@@ -81,7 +84,6 @@ async function askSinch(
   messageId: string,
   batchId: string,
   msisdn: string,
-  now: string,
 ): Promise<keyof SweepResult> {
   let report: Awaited<ReturnType<SinchClient['getRecipientReport']>>;
   try {
@@ -90,27 +92,13 @@ async function askSinch(
     deps.log.warn({ err, messageId, batchId, recipient: msisdn }, 'reconciliation: sinch could not say');
     return 'failed';
   }
-  const [update] = recipientUpdates(report);
-  if (!update) return 'failed';
-  const applied = await deps.db.transaction().execute((trx) =>
-    applyRecipientReport(
-      trx,
-      {
-        messageId,
-        msisdn,
-        status: update.status,
-        code: update.code,
-        at: update.at,
-        operatorStatusAt: update.operatorStatusAt,
-      },
-      now,
-    ),
-  );
+  const { outcome, tally } = await applyFetchedReport(deps.db, report, deps.log, deps.optOuts);
+  if (deps.metrics) recordApplied(deps.metrics, tally);
   deps.log.info(
-    { messageId, batchId, recipient: msisdn, status: update.status, result: applied },
+    { messageId, batchId, recipient: msisdn, status: report.status, result: outcome },
     'reconciled recipient',
   );
-  return applied === 'applied' ? 'applied' : 'unchanged';
+  return outcome === 'applied' ? 'applied' : 'unchanged';
 }
 
 async function markNoReport(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger';
+import { optOutRules } from '../../src/opt-outs/opt-out-settings';
+import { findOptedOut } from '../../src/opt-outs/opt-outs.repository';
 import { sweepOnce } from '../../src/reconciliation/reconciliation.service';
 import type { SinchClient } from '../../src/sinch/sinch.client';
 import { createSinchClient } from '../../src/sinch/sinch.client';
@@ -36,6 +38,7 @@ const deps = (pair: Pair, sinch: SinchClient = createSinchClient(pair.config.sin
   sinch,
   log: createLogger('silent'),
   settings,
+  optOuts: optOutRules(pair.config.optOuts),
 });
 
 describe.each(DB_KINDS)('reconciliation on %s', (db) => {
@@ -97,6 +100,33 @@ describe('reconciliation after a full report', () => {
 
     expect(result.noReport).toBe(1);
     expect((await pair.call('GET', `/messages/${sent.messageId}`)).body.status).toBe('NoReport');
+  });
+});
+
+describe('reconciliation and opt-outs', () => {
+  it('When the report the sweep fetches carries code 257, then the recipient is opted out as from a callback', async () => {
+    const pair = await lostCallbacks();
+    const sent = await sendAndLetSinchFinish(pair, '+15551234567');
+    const real = createSinchClient(pair.config.sinch);
+    // Sinch's answer for a toll-free number whose owner sent STOP to the network.
+    const optedOutAtSinch: SinchClient = {
+      ...real,
+      getRecipientReport: async (batchId, recipient) => ({
+        type: 'recipient_delivery_report_sms',
+        batch_id: batchId,
+        recipient,
+        code: 257,
+        status: 'Failed',
+        at: new Date().toISOString(),
+      }),
+    };
+
+    const result = await sweepOnce(deps(pair, optedOutAtSinch));
+
+    expect(result.applied).toBe(1);
+    expect((await pair.call('GET', `/messages/${sent.messageId}`)).body.status).toBe('Failed');
+    const optedOut = await findOptedOut(pair.service.db, ['15551234567']);
+    expect(optedOut.get('15551234567')?.source).toBe('delivery_code');
   });
 });
 
