@@ -1,3 +1,5 @@
+import { SinchError } from '../sinch/sinch.errors';
+
 /** The closed set of machine-readable codes in the service's error envelope. */
 export type ErrorCode =
   | 'VALIDATION_FAILED'
@@ -86,7 +88,9 @@ export type ErrorBody = {
 };
 
 /** The database failed: 503, so a caller (or Sinch, for callbacks) tries again. */
-export function storageUnavailable(cause: unknown): AppError {
+export function storageUnavailable(cause: unknown): Error {
+  // Our own errors and Sinch's, thrown inside a wrapped block, keep their meaning.
+  if (cause instanceof AppError || cause instanceof SinchError) return cause;
   return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly.', undefined, {
     cause,
   });

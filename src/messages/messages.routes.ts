@@ -5,15 +5,9 @@ import { AppError, storageUnavailable } from '../http/errors';
 import { validate } from '../http/validate';
 import { requireApiKey } from '../security/api-keys.middleware';
 import type { SinchClient } from '../sinch/sinch.client';
-import { SinchError } from '../sinch/sinch.errors';
 import { listMessagesQuery } from './messages.schemas';
 import { getMessage, listMessagesPage } from './messages.service';
 import { cancelMessage } from './messages-cancel.service';
-
-/** Our errors and Sinch's go to the error handler as they are; anything else here is the database failing. */
-export function asStorageFailure(error: unknown): unknown {
-  return error instanceof AppError || error instanceof SinchError ? error : storageUnavailable(error);
-}
 
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', `No message with id or batch id ${JSON.stringify(id)}.`);
@@ -28,14 +22,14 @@ export function messagesRoutes(deps: { db: Db; config: Config; sinch: SinchClien
     try {
       res.json(await listMessagesPage(deps.db, query));
     } catch (error) {
-      throw asStorageFailure(error);
+      throw storageUnavailable(error);
     }
   });
 
   router.get('/messages/:id', auth, async (req, res) => {
     const id = String(req.params.id);
     const view = await getMessage(deps.db, id).catch((error) => {
-      throw asStorageFailure(error);
+      throw storageUnavailable(error);
     });
     if (!view) throw notFound(id);
     res.json(view);
@@ -45,7 +39,7 @@ export function messagesRoutes(deps: { db: Db; config: Config; sinch: SinchClien
   router.delete('/messages/:id', auth, async (req, res) => {
     const id = String(req.params.id);
     const view = await cancelMessage(deps, id, req.log).catch((error) => {
-      throw asStorageFailure(error);
+      throw storageUnavailable(error);
     });
     if (!view) throw notFound(id);
     res.json(view);

@@ -2,9 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
-import { AppError } from '../http/errors';
+import { AppError, storageUnavailable } from '../http/errors';
 import { validate } from '../http/validate';
-import { asStorageFailure } from '../messages/messages.routes';
 import { paginationQuery } from '../messages/messages.schemas';
 import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
 import { msisdnInput } from '../sinch/callbacks.schemas';
@@ -25,7 +24,7 @@ export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
     const { limit, cursor } = validate(listQuery, req.query, 'query');
     res.json(
       await listOptOutsPage(deps.db, limit, cursor).catch((error) => {
-        throw asStorageFailure(error);
+        throw storageUnavailable(error);
       }),
     );
   });
@@ -34,7 +33,7 @@ export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
   router.delete('/opt-outs/:number', auth, async (req, res) => {
     const { number: msisdn } = validate(numberParam, req.params, 'path');
     const removed = await removeOptOut(deps.db, msisdn, apiKeyIdOf(res)).catch((error) => {
-      throw asStorageFailure(error);
+      throw storageUnavailable(error);
     });
     if (!removed) throw new AppError('NOT_FOUND', `+${msisdn} is not on the opt-out list.`);
     req.log.info({ number: `+${msisdn}` }, 'opt-out removed by operator');
