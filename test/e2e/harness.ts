@@ -44,8 +44,6 @@ export type Pair = {
 export async function startPair(
   options: { db?: DbKind; config?: (c: Config) => Config; emulator?: Partial<EmulatorOptions> } = {},
 ): Promise<Pair> {
-  const port = await freePort();
-  const serviceUrl = `http://127.0.0.1:${port}`;
   const emulator = createEmulator({
     token: E2E_TOKEN,
     callbackDelayMs: 20,
@@ -57,19 +55,34 @@ export async function startPair(
   const { url: emulatorUrl } = await emulator.start();
 
   const database = await createTestDatabase(options.db ?? 'sqlite');
-  const base = testConfig(
-    {
-      port,
-      host: '127.0.0.1',
-      publicBaseUrl: serviceUrl,
-      databaseUrl: database.url,
-      rateLimitSendPerMinute: 0,
-    },
-    { baseUrl: emulatorUrl, apiToken: E2E_TOKEN, servicePlanId: 'e2e-plan', timeoutMs: 1_000 },
-  );
-  const config = options.config ? options.config(base) : base;
   const logs = new LogCapture();
-  const service = await startService(config, createLogger('debug', logs));
+  // The probed port can be taken by another test file before the service binds it: probe again then.
+  let started: { service: RunningService; config: Config; serviceUrl: string } | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    const port = await freePort();
+    const serviceUrl = `http://127.0.0.1:${port}`;
+    const base = testConfig(
+      {
+        port,
+        host: '127.0.0.1',
+        publicBaseUrl: serviceUrl,
+        databaseUrl: database.url,
+        rateLimitSendPerMinute: 0,
+      },
+      { baseUrl: emulatorUrl, apiToken: E2E_TOKEN, servicePlanId: 'e2e-plan', timeoutMs: 1_000 },
+    );
+    const config = options.config ? options.config(base) : base;
+    try {
+      started = { service: await startService(config, createLogger('debug', logs)), config, serviceUrl };
+    } catch (error) {
+      if (attempt >= 5 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        await emulator.stop();
+        await database.drop();
+        throw error;
+      }
+    }
+  }
+  const { service, config, serviceUrl } = started;
 
   onTestFinished(async () => {
     await emulator.stop();
