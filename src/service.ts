@@ -54,7 +54,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     onCall: (operation, status, seconds) =>
       metrics.sinchCalls.observe({ operation, status: String(status) }, seconds),
   });
-  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl));
+  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), logger);
   logger.info({ database: describeDatabase(config.databaseUrl) }, 'database ready');
   const lifecycle = { shuttingDown: false };
   const app = buildApp({ config, logger, sinch, db, metrics, lifecycle });

@@ -11,6 +11,8 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import type { Logger } from '../logger';
+import { startCheckpointer } from './checkpointer';
 import * as initial from './migrations/0001-initial';
 import * as resilience from './migrations/0002-resilience';
 import * as messaging from './migrations/0003-messaging';
@@ -39,8 +41,8 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 }
 
 /** Opens the database, creating a SQLite file and its folder when needed, and migrates it to the latest schema. */
-export async function openDatabase(target: DatabaseTarget): Promise<Db> {
-  const db = new Kysely<Database>({ dialect: dialectFor(target) });
+export async function openDatabase(target: DatabaseTarget, logger?: Logger): Promise<Db> {
+  const db = new Kysely<Database>({ dialect: dialectFor(target, logger) });
   try {
     await migrate(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
   } catch (error) {
@@ -50,7 +52,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   return db;
 }
 
-function dialectFor(target: DatabaseTarget) {
+function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
   if (target.kind === 'postgres') {
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10 }) });
   }
@@ -63,6 +65,7 @@ function dialectFor(target: DatabaseTarget) {
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
+      if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
       return withStatementCache(sqlite);
     },
   });
@@ -77,6 +80,19 @@ async function currentSchema(db: Db): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('PostgreSQL has no current schema: check search_path');
   return schema;
+}
+
+/** Checkpoints on a worker thread for as long as the connection is open. */
+function checkpointInBackground(sqlite: SQLite.Database, path: string, logger: Logger | undefined): void {
+  const checkpointer = startCheckpointer(sqlite, path, {
+    intervalMs: 250,
+    onError: (message) => logger?.warn({ database: `sqlite:${path}` }, message),
+  });
+  const close = sqlite.close.bind(sqlite);
+  sqlite.close = () => {
+    checkpointer.stop();
+    return close();
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { clientRateLimit } from '../security/rate-limits';
 import { requireWebhookAuth } from '../security/webhook-auth.middleware';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
-import { type IngestResult, ingestCallback } from './delivery-reports.service';
+import { createCallbackWriter, type IngestResult } from './delivery-reports.service';
 
 /** Only Sinch's known types become label values, so a stranger cannot create series at will. */
 const callbackTypeLabel = (type: unknown) =>
@@ -46,6 +46,7 @@ export function deliveryReportRoutes(deps: {
   optOuts: OptOutRules;
 }): Router {
   const router = Router();
+  const writer = createCallbackWriter(deps.db, deps.optOuts);
 
   router.post(
     '/webhooks/dlr',
@@ -60,7 +61,7 @@ export function deliveryReportRoutes(deps: {
 
       let result: IngestResult;
       try {
-        result = await ingestCallback(deps.db, payload, raw, req.log, deps.optOuts);
+        result = await writer.ingest(payload, raw, req.log);
       } catch (error) {
         deps.metrics.callbacks.inc({ type: callbackTypeLabel(payload.type), outcome: 'storage_error' });
         throw storageUnavailable(error);

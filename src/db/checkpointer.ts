@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type SQLite from 'better-sqlite3';
+
+/**
+ * The worker's whole program, plain CommonJS so it runs the same under tsx, vitest and a bundle. It opens
+ * its own connection and copies the write-ahead log back into the database file with PASSIVE
+ * checkpoints, which never wait for the writer: the page copying and the fsync happen on this thread,
+ * not on the event loop that answers requests.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (error) {
+    parentPort.postMessage({ error: String(error && error.message || error) });
+  }
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
+  parentPort.close();
+});
+`;
+
+export type CheckpointerOptions = { intervalMs: number; onError(message: string): void };
+
+/**
+ * Moves SQLite's checkpoints off the connection that serves requests. Left to itself, SQLite runs a
+ * checkpoint inside whichever commit crosses 1,000 log pages: under a load of callbacks that is every
+ * few hundred commits, each time blocking the event loop while thousands of pages are copied and
+ * synced. Here the serving connection never checkpoints while the worker runs; should the worker fail,
+ * it goes back to SQLite's own checkpoints, so the log cannot grow without bound.
+ */
+export function startCheckpointer(sqlite: SQLite.Database, path: string, options: CheckpointerOptions) {
+  const fallback = () => sqlite.pragma('wal_autocheckpoint = 1000');
+  const closed = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      path,
+      intervalMs: options.intervalMs,
+      closed,
+    },
+    // A checkpoint needs no JavaScript heap to speak of.
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+  });
+  worker.unref();
+  sqlite.pragma('wal_autocheckpoint = 0');
+  let stopped = false;
+  worker.on('message', (message: { error?: string }) => {
+    if (message.error) options.onError(message.error);
+  });
+  worker.on('error', (error) => {
+    if (!sqlite.open) return;
+    fallback();
+    options.onError(`checkpoint worker failed, checkpoints back on the main connection: ${error.message}`);
+  });
+  worker.on('exit', () => {
+    if (!stopped && sqlite.open) fallback();
+  });
+  let running = true;
+  worker.on('exit', () => {
+    running = false;
+  });
+  return {
+    /**
+     * Returns once the worker has closed its connection (a checkpoint under way finishes first), so
+     * that whoever closes the database next finds no second connection still holding the files.
+     */
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (!running) return;
+      worker.postMessage('stop');
+      Atomics.wait(closed, 0, 0, 5_000);
+    },
+  };
+}
