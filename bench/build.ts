@@ -1,46 +1,34 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleOptions, startFlags } from '../scripts/build';
 import { REPO_ROOT } from './processes';
 
 /** How a TypeScript entry point is turned into node arguments. */
 export type Launcher = { label: string; args(entry: string): string[] };
 
-const ENTRIES = ['src/server.ts', 'bench/bare-express.ts', 'bench/emulator-child.ts'];
+const SERVICE = 'src/server.ts';
+const ENTRIES = [SERVICE, 'bench/bare-express.ts', 'bench/emulator-child.ts'];
 const OUT_DIR = join(REPO_ROOT, 'bench', '.build');
 
-const TSX: Launcher = {
-  label: '`node --import tsx` (as `npm start`, without the tsx CLI wrapper)',
-  args: (entry) => ['--import', 'tsx', entry],
-};
-
 /**
- * "built" bundles every server with esbuild (shipped with tsx) and runs it with plain node: the tsx
- * loader alone adds ~50 MB of RSS to the service, which would blur the memory target. Dependencies stay
- * external and resolve from the repository's node_modules, hence the output folder inside bench/.
+ * "built" bundles every server as `npm run build` does and runs it with plain node, the service with
+ * the node flags of `npm start`; "tsx" runs the TypeScript sources through the tsx loader, which alone
+ * adds ~50 MB of RSS. The baseline apps run with node's defaults either way.
  */
 export async function prepareLauncher(kind: 'built' | 'tsx'): Promise<Launcher> {
-  if (kind === 'tsx') return TSX;
-  let esbuild: typeof import('esbuild');
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    console.error('esbuild not found: running the servers with tsx instead');
-    return TSX;
+  const flags = await startFlags();
+  const serviceFlags = (entry: string) => (entry === SERVICE ? flags : []);
+  if (kind === 'tsx') {
+    return {
+      label: `\`node ${flags.join(' ')} --import tsx\` (the sources, without the tsx CLI wrapper)`,
+      args: (entry) => [...serviceFlags(entry), '--import', 'tsx', entry],
+    };
   }
-  await esbuild.build({
-    entryPoints: ENTRIES.map((entry) => join(REPO_ROOT, entry)),
-    outdir: OUT_DIR,
-    outbase: REPO_ROOT,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  const esbuild = await import('esbuild');
+  await esbuild.build(bundleOptions(ENTRIES, OUT_DIR));
   return {
-    label: 'bundled with esbuild, run by plain `node`',
-    args: (entry) => [join(OUT_DIR, entry.replace(/\.ts$/, '.js'))],
+    label: `bundled as by \`npm run build\`, run as by \`npm start\` (\`node ${flags.join(' ')}\`)`,
+    args: (entry) => [...serviceFlags(entry), join(OUT_DIR, entry.replace(/\.ts$/, '.js'))],
   };
 }
 

@@ -10,7 +10,7 @@ export type BenchOptions = {
   skipSend: boolean;
   /** The service's LOG_LEVEL: below `info` so one log line per request does not dominate the cost. */
   logLevel: 'warn' | 'error';
-  /** `built`: esbuild bundles run by plain node (the default); `tsx`: the TypeScript sources as npm start runs them. */
+  /** `built`: esbuild bundles run by plain node, as `npm start` runs (the default); `tsx`: the sources through tsx. */
   runner: 'built' | 'tsx';
 };
 

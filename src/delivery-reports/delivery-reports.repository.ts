@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import type { Handle } from '../db/database';
 import { newId } from '../db/ids';
+import { preparedQuery } from '../db/prepared';
 import type { CallbacksTable } from '../db/schema';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import { FINAL_RANK, SEND_STATUS, statusRank } from './delivery-status';
@@ -17,8 +18,21 @@ export async function lockBatch(db: Handle, batchId: string): Promise<void> {
   }
 }
 
+const insertCallbackRow = preparedQuery((db, row: CallbacksTable) =>
+  db.insertInto('callbacks').values({
+    id: row.id,
+    received_at: row.received_at,
+    type: row.type,
+    batch_id: row.batch_id,
+    client_reference: row.client_reference,
+    payload: row.payload,
+    outcome: row.outcome,
+    processed_at: row.processed_at,
+  }),
+);
+
 export async function insertCallback(db: Handle, row: CallbacksTable): Promise<void> {
-  await db.insertInto('callbacks').values(row).execute();
+  await insertCallbackRow(db, row);
 }
 
 export async function setCallbackOutcome(
@@ -34,12 +48,12 @@ export async function setCallbackOutcome(
  * The message a report belongs to: by batch id, else by client reference among messages whose batch id
  * we have not stored yet (the report beat our own write) or that carry the same batch id.
  */
+const messageByBatchId = preparedQuery((db, v: { batchId: string }) =>
+  db.selectFrom('messages').select(['id', 'batch_id', 'created_at']).where('batch_id', '=', v.batchId),
+);
+
 export async function findMessageForReport(db: Handle, batchId: string, clientReference: string | undefined) {
-  const byBatch = await db
-    .selectFrom('messages')
-    .select(['id', 'batch_id', 'created_at'])
-    .where('batch_id', '=', batchId)
-    .executeTakeFirst();
+  const byBatch = (await messageByBatchId(db, { batchId })).rows[0];
   if (byBatch || !clientReference) return byBatch;
   return db
     .selectFrom('messages')
@@ -84,6 +98,100 @@ export type RecipientReport = {
 
 export type ApplyResult = 'applied' | 'ignored' | 'unknown_recipient';
 
+type ForwardValues = {
+  messageId: string;
+  msisdn: string;
+  status: string;
+  rank: number;
+  code: number | null;
+  at: string | null;
+  operatorStatusAt: string | null;
+  now: string;
+};
+
+/**
+ * The forward-only UPDATE, in its three shapes: a report without Sinch's time (it can only advance the
+ * rank), and a timed intermediate or final one (which may also replace a status of the same rank).
+ */
+function forwardUpdate(shape: 'untimed' | 'intermediate' | 'final') {
+  return preparedQuery((db, v: ForwardValues) =>
+    db
+      .updateTable('recipients')
+      .set({
+        status: v.status,
+        status_rank: v.rank,
+        code: v.code,
+        status_at: v.at,
+        operator_status_at: v.operatorStatusAt,
+        updated_at: v.now,
+      })
+      .where('message_id', '=', v.messageId)
+      .where('msisdn', '=', v.msisdn)
+      .where((eb) => {
+        const advances = eb('status_rank', '<', v.rank);
+        if (shape === 'untimed') return advances;
+        const later = eb('status_at', '<', v.at);
+        return eb.or([
+          advances,
+          eb.and([
+            eb('status_rank', '=', v.rank),
+            eb('status', '<>', v.status),
+            // Between two final statuses only Sinch's clock decides; an intermediate status with no
+            // time (from a `full` report) gives way to one that has a time.
+            shape === 'intermediate'
+              ? eb.or([eb('status_at', 'is', null), later])
+              : eb.and([eb('status_at', 'is not', null), later]),
+          ]),
+        ]);
+      }),
+  );
+}
+
+const FORWARD_UPDATES = {
+  untimed: forwardUpdate('untimed'),
+  intermediate: forwardUpdate('intermediate'),
+  final: forwardUpdate('final'),
+};
+
+const recipientExists = preparedQuery((db, v: { messageId: string; msisdn: string }) =>
+  db
+    .selectFrom('recipients')
+    .select('msisdn')
+    .where('message_id', '=', v.messageId)
+    .where('msisdn', '=', v.msisdn),
+);
+
+const insertRecipientEvent = preparedQuery(
+  (
+    db,
+    v: {
+      id: string;
+      messageId: string;
+      msisdn: string;
+      eventKey: string;
+      status: string;
+      code: number | null;
+      at: string | null;
+      operatorStatusAt: string | null;
+      now: string;
+    },
+  ) =>
+    db
+      .insertInto('recipient_events')
+      .values({
+        id: v.id,
+        message_id: v.messageId,
+        msisdn: v.msisdn,
+        event_key: v.eventKey,
+        status: v.status,
+        code: v.code,
+        at: v.at,
+        operator_status_at: v.operatorStatusAt,
+        applied_at: v.now,
+      })
+      .onConflict((oc) => oc.columns(['message_id', 'msisdn', 'event_key']).doNothing()),
+);
+
 /**
  * Moves a recipient forward, never back. The rule lives in the UPDATE's WHERE clause, so concurrent
  * copies of a report cannot both pass it: a higher rank wins; within a rank a different status wins
@@ -95,61 +203,19 @@ export async function applyRecipientReport(
   now: string,
 ): Promise<ApplyResult> {
   const rank = statusRank(report.status);
-  const result = await db
-    .updateTable('recipients')
-    .set({
-      status: report.status,
-      status_rank: rank,
-      code: report.code,
-      status_at: report.at,
-      operator_status_at: report.operatorStatusAt,
-      updated_at: now,
-    })
-    .where('message_id', '=', report.messageId)
-    .where('msisdn', '=', report.msisdn)
-    .where((eb) => {
-      const advances = eb('status_rank', '<', rank);
-      if (report.at === null) return advances;
-      const later = eb('status_at', '<', report.at);
-      return eb.or([
-        advances,
-        eb.and([
-          eb('status_rank', '=', rank),
-          eb('status', '<>', report.status),
-          // Between two final statuses only Sinch's clock decides; an intermediate status with no
-          // time (from a `full` report) gives way to one that has a time.
-          rank < FINAL_RANK
-            ? eb.or([eb('status_at', 'is', null), later])
-            : eb.and([eb('status_at', 'is not', null), later]),
-        ]),
-      ]);
-    })
-    .executeTakeFirst();
+  const shape = report.at === null ? 'untimed' : rank < FINAL_RANK ? 'intermediate' : 'final';
+  const values = { ...report, rank, now };
+  const result = await FORWARD_UPDATES[shape](db, values);
 
-  if (Number(result.numUpdatedRows) === 0) {
-    const exists = await db
-      .selectFrom('recipients')
-      .select('msisdn')
-      .where('message_id', '=', report.messageId)
-      .where('msisdn', '=', report.msisdn)
-      .executeTakeFirst();
+  if (Number(result.numAffectedRows ?? 0) === 0) {
+    const exists = (await recipientExists(db, values)).rows.length > 0;
     return exists ? 'ignored' : 'unknown_recipient';
   }
-  await db
-    .insertInto('recipient_events')
-    .values({
-      id: newId(),
-      message_id: report.messageId,
-      msisdn: report.msisdn,
-      event_key: `${report.status}|${report.code}|${report.at ?? ''}`,
-      status: report.status,
-      code: report.code,
-      at: report.at,
-      operator_status_at: report.operatorStatusAt,
-      applied_at: now,
-    })
-    .onConflict((oc) => oc.columns(['message_id', 'msisdn', 'event_key']).doNothing())
-    .execute();
+  await insertRecipientEvent(db, {
+    ...values,
+    id: newId(),
+    eventKey: `${report.status}|${report.code}|${report.at ?? ''}`,
+  });
   return 'applied';
 }
 
