@@ -38,14 +38,15 @@ export function buildApp(deps: AppDeps): Express {
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
   app.use(requestLogging(deps.logger));
-  app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
-  app.use(metricsRoutes(deps));
   // The opt-out words and codes, built once: callbacks apply them, and so do reports replayed by a send.
   const optOuts = optOutRules(deps.config.optOuts);
+  // Callbacks first: they are most of the traffic, and each router passed costs every request a look.
+  app.use(deliveryReportRoutes({ ...deps, optOuts }));
+  app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
+  app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts }));
   app.use(messagesRoutes(deps));
   app.use(optOutsRoutes(deps));
-  app.use(deliveryReportRoutes({ ...deps, optOuts }));
 
   app.use(notFound);
   app.use(errorHandler);
