@@ -124,6 +124,111 @@ describe.each(DB_KINDS)('Idempotency-Key on POST /send-sms, on %s', (kind) => {
   });
 });
 
+/**
+ * What a process that died mid-send leaves behind, made from a send that completed: the key still
+ * in_progress with its lock run out, and, unless `messageToo` is false, the message as it was before
+ * Sinch's answer was stored.
+ */
+async function rewindToCrash(db: import('../src/db/database').Db, messageId: string, messageToo = true) {
+  await db
+    .updateTable('idempotency_keys')
+    .set({
+      state: 'in_progress',
+      response_status: null,
+      response_body: null,
+      locked_until: '2000-01-01T00:00:00.000Z',
+    })
+    .execute();
+  if (!messageToo) return;
+  await db
+    .updateTable('messages')
+    .set({ batch_id: null, send_status: 'Pending', expire_at: null })
+    .where('id', '=', messageId)
+    .execute();
+  await db
+    .updateTable('recipients')
+    .set({ status: 'Pending', status_rank: 0 })
+    .where('message_id', '=', messageId)
+    .execute();
+}
+
+const lookup = (reference: string) =>
+  nock(FAKE_SINCH).get(batchesPath).query({ client_reference: reference, page_size: 1 });
+
+describe.each(DB_KINDS)('Idempotency-Key after a crash in the middle of a send, on %s', (kind) => {
+  it('When the process died after Sinch took the batch, then the retry finds that batch and sends nothing', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    const batch = sinchBatch({ id: '01JCRASHAFTER0000000000000', body: body.message });
+    nock(FAKE_SINCH).post(batchesPath).once().reply(201, batch);
+    const first = await send(app, 'crash-after-sinch').expect(202);
+    await rewindToCrash(db, first.body.messageId);
+    const found = lookup(first.body.messageId).reply(200, {
+      batches: [{ ...batch, client_reference: first.body.messageId }],
+      page: 0,
+      page_size: 1,
+      count: 1,
+    });
+
+    const retry = await send(app, 'crash-after-sinch');
+
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({
+      messageId: first.body.messageId,
+      batchId: '01JCRASHAFTER0000000000000',
+    });
+    expect(found.isDone()).toBe(true);
+    expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(1);
+    const view = await request(app).get(`/messages/${first.body.messageId}`).expect(200);
+    expect(view.body.status).toBe('Sent');
+  });
+
+  it('When the process died before Sinch had the batch, then the retry sends the same message once', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply(201, sinchBatch({ id: '01JCRASHFIRST0000000000000' }));
+    const first = await send(app, 'crash-before-sinch').expect(202);
+    await rewindToCrash(db, first.body.messageId);
+    const found = lookup(first.body.messageId).reply(200, { batches: [], page: 0, page_size: 1, count: 0 });
+    const posted = nock(FAKE_SINCH)
+      .post(batchesPath, (b) => b.client_reference === first.body.messageId)
+      .once()
+      .reply(201, sinchBatch({ id: '01JCRASHRESENT000000000000' }));
+
+    const retry = await send(app, 'crash-before-sinch');
+
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({
+      messageId: first.body.messageId,
+      batchId: '01JCRASHRESENT000000000000',
+    });
+    expect(found.isDone()).toBe(true);
+    expect(posted.isDone()).toBe(true);
+    expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(1);
+  });
+
+  it('When the process died after storing the batch but before answering, then the retry answers without Sinch', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply(201, sinchBatch({ id: '01JCRASHSTORED000000000000' }));
+    const first = await send(app, 'crash-after-store').expect(202);
+    await rewindToCrash(db, first.body.messageId, false);
+
+    // No interceptor is left: any call to Sinch would fail the request.
+    const retry = await send(app, 'crash-after-store');
+
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({
+      messageId: first.body.messageId,
+      batchId: '01JCRASHSTORED000000000000',
+    });
+    expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(1);
+  });
+});
+
 describe('Idempotency-Key format', () => {
   it('When the key is not printable ASCII or too long, then it answers 400', async () => {
     const { app } = await makeTestApp();

@@ -17,6 +17,7 @@ import * as initial from './migrations/0001-initial';
 import * as resilience from './migrations/0002-resilience';
 import * as messaging from './migrations/0003-messaging';
 import * as sendOptions from './migrations/0004-send-options';
+import * as idempotentResume from './migrations/0005-idempotent-resume';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-resilience': resilience,
   '0003-messaging': messaging,
   '0004-send-options': sendOptions,
+  '0005-idempotent-resume': idempotentResume,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

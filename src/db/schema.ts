@@ -97,6 +97,8 @@ export type IdempotencyKeysTable = {
   /** An in_progress row older than this belongs to a request that died; it may be taken over. */
   locked_until: string;
   expires_at: string;
+  /** The message the send stored before calling Sinch; a take-over resumes it instead of sending anew. */
+  message_id: string | null;
 };
 
 /** A number that asked not to be messaged; the row exists only while it is opted out. */

@@ -54,13 +54,18 @@ export function idempotency(deps: { db: Db; ttlMs: number; lockMs: number }): Re
       created_at: now,
       locked_until: new Date(nowMs + deps.lockMs).toISOString(),
       expires_at: new Date(nowMs + deps.ttlMs).toISOString(),
+      message_id: null,
     };
 
     let existing: Awaited<ReturnType<typeof findKey>>;
     try {
-      if (await insertKey(deps.db, row)) return runAndKeep(deps.db, scopeKey, res, next);
+      if (await insertKey(deps.db, row)) return runAndKeep(deps.db, { scopeKey }, res, next);
       existing = await findKey(deps.db, scopeKey);
-      if (existing && (await takeOverKey(deps.db, row, now))) return runAndKeep(deps.db, scopeKey, res, next);
+      if (existing && (await takeOverKey(deps.db, row, now))) {
+        // The holder died mid-request: if it had stored its message, the handler resumes that one.
+        const resumeMessageId = existing.expires_at > now ? (existing.message_id ?? undefined) : undefined;
+        return runAndKeep(deps.db, { scopeKey, resumeMessageId }, res, next);
+      }
     } catch (error) {
       throw storageUnavailable(error);
     }
@@ -87,8 +92,21 @@ function reused(): AppError {
   );
 }
 
+/** What the handler learns of the key it runs under (`res.locals.idempotency`). */
+export type IdempotencyContext = {
+  scopeKey: string;
+  /** The message an earlier holder of the key stored before it died: resume it, do not send anew. */
+  resumeMessageId?: string | undefined;
+};
+
+export function idempotencyOf(res: Response): IdempotencyContext | undefined {
+  return res.locals.idempotency as IdempotencyContext | undefined;
+}
+
 /** Runs the handler; its JSON answer is stored before it is sent, so a retry can never miss it. */
-function runAndKeep(db: Db, scopeKey: string, res: Response, next: () => void): void {
+function runAndKeep(db: Db, context: IdempotencyContext, res: Response, next: () => void): void {
+  const { scopeKey } = context;
+  res.locals.idempotency = context;
   const send = res.json.bind(res);
   res.json = (body: unknown) => {
     const status = res.statusCode;

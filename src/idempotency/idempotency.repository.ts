@@ -1,4 +1,4 @@
-import type { Db } from '../db/database';
+import type { Db, Handle } from '../db/database';
 import type { IdempotencyKeysTable } from '../db/schema';
 
 export async function findKey(db: Db, scopeKey: string) {
@@ -17,12 +17,17 @@ export async function insertKey(db: Db, row: IdempotencyKeysTable): Promise<bool
 
 /**
  * Takes over a key whose holder died (its lock ran out) or whose time is up; the WHERE clause makes
- * the take-over atomic, so only one retry wins it.
+ * the take-over atomic, so only one retry wins it. A dead holder's message stays linked, to be resumed;
+ * an expired key starts afresh.
  */
 export async function takeOverKey(db: Db, row: IdempotencyKeysTable, now: string): Promise<boolean> {
+  const { message_id: _, ...fresh } = row;
   const result = await db
     .updateTable('idempotency_keys')
-    .set(row)
+    .set((eb) => ({
+      ...fresh,
+      message_id: eb.case().when('expires_at', '<=', now).then(null).else(eb.ref('message_id')).end(),
+    }))
     .where('scope_key', '=', row.scope_key)
     .where((eb) =>
       eb.or([
@@ -32,6 +37,15 @@ export async function takeOverKey(db: Db, row: IdempotencyKeysTable, now: string
     )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Links the message a send stored to its key, in the transaction that stores it. */
+export async function linkMessage(db: Handle, scopeKey: string, messageId: string): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ message_id: messageId })
+    .where('scope_key', '=', scopeKey)
+    .execute();
 }
 
 export async function completeKey(db: Db, scopeKey: string, status: number, body: string): Promise<void> {

@@ -16,35 +16,33 @@ export type NewMessage = Pick<
   | 'parts'
 >;
 
-/** Stores a message and its recipients as Pending, before Sinch is called. */
-export async function insertPendingMessage(db: Db, message: NewMessage, msisdns: string[], now: string) {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('messages')
-      .values({
-        ...message,
-        batch_id: null,
-        send_status: SEND_STATUS.pending,
-        created_at: now,
+/** Stores a message and its recipients as Pending, before Sinch is called; in the caller's transaction. */
+export async function insertPendingMessage(trx: Handle, message: NewMessage, msisdns: string[], now: string) {
+  await trx
+    .insertInto('messages')
+    .values({
+      ...message,
+      batch_id: null,
+      send_status: SEND_STATUS.pending,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await trx
+    .insertInto('recipients')
+    .values(
+      msisdns.map((msisdn) => ({
+        message_id: message.id,
+        msisdn,
+        status: SEND_STATUS.pending,
+        status_rank: statusRank(SEND_STATUS.pending),
+        code: null,
+        status_at: null,
+        operator_status_at: null,
         updated_at: now,
-      })
-      .execute();
-    await trx
-      .insertInto('recipients')
-      .values(
-        msisdns.map((msisdn) => ({
-          message_id: message.id,
-          msisdn,
-          status: SEND_STATUS.pending,
-          status_rank: statusRank(SEND_STATUS.pending),
-          code: null,
-          status_at: null,
-          operator_status_at: null,
-          updated_at: now,
-        })),
-      )
-      .execute();
-  });
+      })),
+    )
+    .execute();
 }
 
 /** Sinch accepted the batch: the message and every recipient not yet further along become Sent. */

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { AppError } from '../http/errors';
 import { validate } from '../http/validate';
-import { idempotency } from '../idempotency/idempotency.middleware';
+import { idempotency, idempotencyOf } from '../idempotency/idempotency.middleware';
 import type { Metrics } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';
 import { clientRateLimit } from '../security/rate-limits';
@@ -69,7 +69,7 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
           res.set('Retry-After', String(plan.refusal.retryAfterSeconds));
         throw plan.refusal.error;
       }
-      const result = await sendSms(deps, body, plan, req.log);
+      const result = await sendSms(deps, body, plan, req.log, idempotencyOf(res));
       res.status(202).json({ message: 'SMS send request accepted by Sinch.', ...result, ...cost });
     },
   );

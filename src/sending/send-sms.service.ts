@@ -5,8 +5,10 @@ import { lockBatch } from '../delivery-reports/delivery-reports.repository';
 import { applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
 import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
 import { storageUnavailable } from '../http/errors';
+import type { IdempotencyContext } from '../idempotency/idempotency.middleware';
+import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
-import { insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
+import { findMessage, insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
@@ -36,45 +38,71 @@ export async function sendSms(
   input: SendSmsBody,
   target: SendTarget,
   log: Logger,
+  idempotency?: IdempotencyContext,
 ): Promise<SendSmsResult> {
   const { config, sinch, db } = deps;
-  const messageId = newId();
-  const clientReference = input.clientReference ?? messageId;
+  let resumed: Awaited<ReturnType<typeof findMessage>>;
   try {
-    await insertPendingMessage(
-      db,
-      {
-        id: messageId,
-        client_reference: clientReference,
-        sender: config.sinch.number,
-        body: input.message,
-        delivery_report: config.sinch.deliveryReport,
-        send_at: normalizeTimestamp(input.sendAt),
-        expire_at: normalizeTimestamp(input.expireAt),
-        encoding: target.encoding,
-        parts: target.parts,
-      },
-      target.recipients.map(normalizeMsisdn),
-      new Date().toISOString(),
-    );
+    resumed = idempotency?.resumeMessageId ? await findMessage(db, idempotency.resumeMessageId) : undefined;
   } catch (error) {
     throw storageUnavailable(error);
+  }
+  if (resumed?.batch_id) {
+    // The earlier request got its batch but died before answering: answer now, send nothing.
+    log.info(
+      { messageId: resumed.id, batchId: resumed.batch_id },
+      'idempotent retry: the send had succeeded',
+    );
+    return { messageId: resumed.id, batchId: resumed.batch_id, clientReference: resumed.client_reference };
+  }
+  const messageId = resumed?.id ?? newId();
+  const clientReference = resumed?.client_reference ?? input.clientReference ?? messageId;
+  if (resumed) {
+    log.warn({ messageId }, 'idempotent retry of a send that died: asking Sinch before sending again');
+  } else {
+    try {
+      await db.transaction().execute(async (trx) => {
+        await insertPendingMessage(
+          trx,
+          {
+            id: messageId,
+            client_reference: clientReference,
+            sender: config.sinch.number,
+            body: input.message,
+            delivery_report: config.sinch.deliveryReport,
+            send_at: normalizeTimestamp(input.sendAt),
+            expire_at: normalizeTimestamp(input.expireAt),
+            encoding: target.encoding,
+            parts: target.parts,
+          },
+          target.recipients.map(normalizeMsisdn),
+          new Date().toISOString(),
+        );
+        if (idempotency) await linkMessage(trx, idempotency.scopeKey, messageId);
+      });
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
   }
 
   let batchId: string;
   let expireAt: string | null;
   try {
-    const batch = await sinch.sendBatch({
-      from: config.sinch.number,
-      to: target.recipients,
-      body: input.message,
-      delivery_report: config.sinch.deliveryReport,
-      client_reference: clientReference,
-      callback_url: callbackUrl(config),
-      send_at: input.sendAt,
-      expire_at: input.expireAt,
-      max_number_of_message_parts: config.maxMessageParts > 0 ? config.maxMessageParts : undefined,
-    });
+    const batch = await sinch.sendBatch(
+      {
+        from: config.sinch.number,
+        to: target.recipients,
+        body: input.message,
+        delivery_report: config.sinch.deliveryReport,
+        client_reference: clientReference,
+        callback_url: callbackUrl(config),
+        send_at: input.sendAt,
+        expire_at: input.expireAt,
+        max_number_of_message_parts: config.maxMessageParts > 0 ? config.maxMessageParts : undefined,
+      },
+      // A resumed send may have reached Sinch before the process died: look it up first.
+      { mayExist: resumed !== undefined },
+    );
     batchId = batch.id;
     expireAt =
       normalizeTimestamp(batch.expire_at) ??

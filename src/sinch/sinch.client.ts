@@ -39,8 +39,9 @@ export type SinchClient = {
    * `POST /batches`. Retries 429, 5xx and connection failures with back-off. When Sinch may have
    * received a failed attempt (timeout, connection dropped after sending), it first looks the batch up
    * by `client_reference` and returns that one instead of sending again, so one call is one batch.
+   * `mayExist` says an earlier call, in a process that died, may have sent it: look before the first try.
    */
-  sendBatch(request: TextBatchRequest): Promise<Batch>;
+  sendBatch(request: TextBatchRequest, options?: { mayExist?: boolean }): Promise<Batch>;
   /** `GET /batches?client_reference=…`: the newest batch with this reference from the last 24 hours. */
   findBatchByClientReference(clientReference: string): Promise<Batch | undefined>;
   /** `GET /batches/{id}/delivery_report/{recipient}`: the recipient's current report. */
@@ -97,12 +98,12 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
   const client: SinchClient = {
     batchesUrl: `${root}/batches`,
 
-    async sendBatch(request) {
+    async sendBatch(request, options = {}) {
       const body = textBatchRequestSchema.parse(request);
       const post = () =>
         once('sendBatch', { method: 'POST', url: '/batches', data: body }, [201, 200], batchSchema);
       const reference = body.client_reference;
-      let uncertain = false;
+      let uncertain = options.mayExist === true;
       return withRetries(
         'sendBatch',
         async () => {
