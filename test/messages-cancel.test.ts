@@ -46,6 +46,18 @@ describe.each(DB_KINDS)('DELETE /messages/:id on %s', (kind) => {
     expect((await request(app).get(`/messages/${sent.messageId}`)).body).toEqual(res.body);
   });
 
+  it('When a message is cancelled, then sms_delivery_outcomes_total counts Cancelled 407 once, also when repeated', async () => {
+    const { app } = await makeTestApp({ db: kind });
+    const sent = await sendThroughFakeSinch(app, { batchId: '01JCANCELMETRICS0000000001' });
+    sinchCancels(sent.batchId);
+
+    await request(app).delete(`/messages/${sent.messageId}`).expect(200);
+    await request(app).delete(`/messages/${sent.messageId}`).expect(200);
+    const metrics = await request(app).get('/metrics').expect(200);
+
+    expect(metrics.text).toContain('sms_delivery_outcomes_total{status="Cancelled",code="407"} 1');
+  });
+
   it('When it is cancelled twice, by id then by batch id, then Sinch is asked once and both answer the same', async () => {
     const { app } = await makeTestApp({ db: kind });
     const sent = await sendThroughFakeSinch(app, { batchId: '01JCANCEL00000000000000002' });

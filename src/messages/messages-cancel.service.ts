@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-reports.repository';
+import type { ApplyTally } from '../delivery-reports/delivery-reports.service';
 import { AppError } from '../http/errors';
 import type { Logger } from '../logger';
 import type { SinchClient } from '../sinch/sinch.client';
@@ -14,12 +15,14 @@ export const CANCELLED_CODE = 407;
  * (407) for every recipient no final report has reached. That goes through the forward-only rule,
  * stamped with the time we asked, so a delivery Sinch reports with a later time still wins.
  * A message already cancelled is not sent to Sinch again. Undefined when there is no such message;
- * a SinchError when Sinch fails (nothing is recorded then).
+ * a SinchError when Sinch fails (nothing is recorded then). `tally` gets the Cancelled statuses applied,
+ * for the delivery-outcome metrics.
  */
 export async function cancelMessage(
   deps: { db: Db; sinch: SinchClient },
   idOrBatchId: string,
   log: Logger,
+  tally: ApplyTally = { finals: [], ignored: 0 },
 ): Promise<MessageView | undefined> {
   const { db, sinch } = deps;
   const message = await findMessage(db, idOrBatchId);
@@ -43,7 +46,7 @@ export async function cancelMessage(
       const open = await findCancellableRecipients(trx, message.id);
       const now = new Date().toISOString();
       for (const { msisdn } of open) {
-        await applyRecipientReport(
+        const result = await applyRecipientReport(
           trx,
           {
             messageId: message.id,
@@ -55,6 +58,9 @@ export async function cancelMessage(
           },
           now,
         );
+        if (result === 'applied') {
+          tally.finals.push({ status: 'Cancelled', code: CANCELLED_CODE, sentAt: message.created_at });
+        }
       }
       return open.length;
     });

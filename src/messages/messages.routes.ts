@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
+import type { ApplyTally } from '../delivery-reports/delivery-reports.service';
 import { AppError, storageUnavailable } from '../http/errors';
 import { validate } from '../http/validate';
+import { type Metrics, recordApplied } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';
 import type { SinchClient } from '../sinch/sinch.client';
 import { listMessagesQuery } from './messages.schemas';
@@ -12,7 +14,12 @@ import { cancelMessage } from './messages-cancel.service';
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', `No message with id or batch id ${JSON.stringify(id)}.`);
 
-export function messagesRoutes(deps: { db: Db; config: Config; sinch: SinchClient }): Router {
+export function messagesRoutes(deps: {
+  db: Db;
+  config: Config;
+  sinch: SinchClient;
+  metrics: Metrics;
+}): Router {
   const router = Router();
   // Messages hold numbers and texts: the same keys as sending guard them.
   const auth = requireApiKey(deps.config.apiKeys);
@@ -38,9 +45,12 @@ export function messagesRoutes(deps: { db: Db; config: Config; sinch: SinchClien
   // Cancels what Sinch has not sent yet; repeating it is harmless.
   router.delete('/messages/:id', auth, async (req, res) => {
     const id = String(req.params.id);
-    const view = await cancelMessage(deps, id, req.log).catch((error) => {
+    const tally: ApplyTally = { finals: [], ignored: 0 };
+    const view = await cancelMessage(deps, id, req.log, tally).catch((error) => {
       throw storageUnavailable(error);
     });
+    // Cancelled is a final outcome like any Sinch reports: counted with them.
+    recordApplied(deps.metrics, tally);
     if (!view) throw notFound(id);
     res.json(view);
   });
