@@ -18,6 +18,7 @@ import * as resilience from './migrations/0002-resilience';
 import * as messaging from './migrations/0003-messaging';
 import * as sendOptions from './migrations/0004-send-options';
 import * as idempotentResume from './migrations/0005-idempotent-resume';
+import * as leanIndexes from './migrations/0006-lean-indexes';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-messaging': messaging,
   '0004-send-options': sendOptions,
   '0005-idempotent-resume': idempotentResume,
+  '0006-lean-indexes': leanIndexes,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
