@@ -151,6 +151,34 @@ describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
     });
   });
 
+  it('When two sends in doubt share one client reference of the caller, then a report by that reference waits as unmatched', async () => {
+    const { app, db } = await makeTestApp({ db: kind, config: testConfig({}, { timeoutMs: 150 }) });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .twice()
+      .delay(500)
+      .reply(201, sinchBatch({ id: '01JSHAREDREF00000000000000' }));
+    const send = { to: '+15551234567', message: 'Hi', clientReference: 'order-7' };
+    await request(app).post('/send-sms').send(send).expect(504);
+    await request(app).post('/send-sms').send(send).expect(504);
+
+    await postReport(
+      app,
+      report('01JSHAREDREF00000000000000', 'Delivered', 0, '2026-11-28T10:00:05.000Z', {
+        client_reference: 'order-7',
+      }),
+    ).expect(200);
+
+    // Neither is known to own the batch: better unmatched than applied to the wrong message.
+    const messages = await db.selectFrom('messages').select(['batch_id', 'send_status']).execute();
+    expect(messages).toEqual([
+      { batch_id: null, send_status: 'SendFailed' },
+      { batch_id: null, send_status: 'SendFailed' },
+    ]);
+    const logged = await db.selectFrom('callbacks').select('outcome').execute();
+    expect(logged).toEqual([{ outcome: 'unmatched' }]);
+  });
+
   it('When fifty copies of one report arrive at once, then all are answered 200 and it is applied once', async () => {
     const { app, db } = await makeTestApp({ db: kind });
     const sent = await sendThroughFakeSinch(app, { batchId: '01JFIFTY000000000000000000' });

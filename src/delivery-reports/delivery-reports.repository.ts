@@ -46,7 +46,7 @@ export async function setCallbackOutcome(
 
 /**
  * The message a report belongs to: by batch id, else by client reference among messages whose batch id
- * we have not stored yet (the report beat our own write) or that carry the same batch id.
+ * we have not stored yet (the report beat our own write, or our call to Sinch ended in doubt).
  */
 const messageByBatchId = preparedQuery((db, v: { batchId: string }) =>
   db.selectFrom('messages').select(['id', 'batch_id', 'created_at']).where('batch_id', '=', v.batchId),
@@ -55,13 +55,18 @@ const messageByBatchId = preparedQuery((db, v: { batchId: string }) =>
 export async function findMessageForReport(db: Handle, batchId: string, clientReference: string | undefined) {
   const byBatch = (await messageByBatchId(db, { batchId })).rows[0];
   if (byBatch || !clientReference) return byBatch;
-  return db
+  const candidates = await db
     .selectFrom('messages')
     .select(['id', 'batch_id', 'created_at'])
     .where('client_reference', '=', clientReference)
     .where('batch_id', 'is', null)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+    // Only a send that may have reached Sinch can own a batch: not one Sinch refused.
+    .where('send_status', 'in', [SEND_STATUS.pending, SEND_STATUS.failed])
+    .limit(2)
+    .execute();
+  // A caller may reuse its own reference: two sends in doubt under one reference cannot tell which owns
+  // the batch. The report then waits as unmatched until its batch id is stored, rather than go astray.
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 export async function adoptBatchId(
