@@ -4,6 +4,7 @@ import type { Db } from '../src/db/database';
 import { newId } from '../src/db/ids';
 import { applyRecipientReport } from '../src/delivery-reports/delivery-reports.repository';
 import { statusRank } from '../src/delivery-reports/delivery-status';
+import { RARE_STATUS_LIMIT } from '../src/messages/messages.repository';
 import { makeTestApp } from './helpers/app';
 import { DB_KINDS } from './helpers/databases';
 import { API_KEY, makeSecureApp } from './helpers/security';
@@ -113,6 +114,57 @@ describe.each(DB_KINDS)('GET /messages on %s', (kind) => {
       ],
       nextCursor: null,
     });
+  });
+
+  it('When a status is held by more recipients than count as rare, then listing by it still pages newest first', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    // Common: RARE_STATUS_LIMIT recipients Sent, in one insert; rare: three Failed among them.
+    const rows = Array.from({ length: RARE_STATUS_LIMIT }, (_, i) => ({
+      id: newId(),
+      createdAt: new Date(Date.UTC(2026, 10, 28, 9, 0, 0, i)).toISOString(),
+    }));
+    await db
+      .insertInto('messages')
+      .values(
+        rows.map((r) => ({
+          id: r.id,
+          batch_id: `B${r.id}`,
+          client_reference: r.id,
+          sender: '+15550001111',
+          body: 'Hello',
+          send_status: 'Sent',
+          delivery_report: 'per_recipient',
+          created_at: r.createdAt,
+          updated_at: r.createdAt,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('recipients')
+      .values(
+        rows.map((r) => ({
+          message_id: r.id,
+          msisdn: '15551234567',
+          status: 'Sent',
+          status_rank: statusRank('Sent'),
+          updated_at: r.createdAt,
+        })),
+      )
+      .execute();
+    const failed = [
+      await seed(db, minute(1), '15550000009', 'Failed'),
+      await seed(db, minute(2), '15550000009', 'Failed'),
+    ];
+
+    const common = await request(app).get('/messages').query({ status: 'Sent', limit: 3 }).expect(200);
+    const rare = await pageAll(app, { status: 'Failed', limit: 1 });
+
+    const newest = rows
+      .slice(-3)
+      .reverse()
+      .map((r) => r.id);
+    expect(common.body.messages.map((m: { id: string }) => m.id)).toEqual(newest);
+    expect(rare.ids).toEqual([...failed].reverse());
   });
 
   it('When filtered by status, recipient and time, then only matching messages come back, paged', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Handle } from '../db/database';
 import type { MessagesTable, RecipientsTable } from '../db/schema';
 import { SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
@@ -154,8 +155,13 @@ export async function listMessages(
       if (status !== undefined) sub = sub.where('status', '=', status);
       return sub;
     });
+  } else if (status !== undefined && (await isRare(db, status))) {
+    // Few recipients have it (Failed, Rejected…): start from them (recipients_status_message).
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('recipients').select('message_id').where('status', '=', status),
+    );
   } else if (status !== undefined) {
-    // A status is shared by many messages: walk them newest first and keep those that have it.
+    // Many messages have it: walk them newest first and keep those that do; a page fills quickly.
     query = query.where(({ exists, selectFrom }) =>
       exists(
         selectFrom('recipients as r')
@@ -166,6 +172,22 @@ export async function listMessages(
     );
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** Recipients at most, among those with a status, for the status to count as rare in a listing. */
+export const RARE_STATUS_LIMIT = 1_000;
+
+/**
+ * Whether fewer than RARE_STATUS_LIMIT recipients have this status; reads at most that many entries of
+ * the (status, message_id) index. Walking all messages for a status few have would read the whole table.
+ */
+async function isRare(db: Db, status: string): Promise<boolean> {
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from (${db
+    .selectFrom('recipients')
+    .select('message_id')
+    .where('status', '=', status)
+    .limit(RARE_STATUS_LIMIT)}) as probe`.execute(db);
+  return Number(rows[0]?.n ?? 0) < RARE_STATUS_LIMIT;
 }
 
 /** The recipients of several messages at once, for a page of the list. */
