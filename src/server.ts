@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { logSecurityWarnings } from './security/startup-warnings';
 import { describeDatabase, exitOnSignals, startService } from './service';
+import { slowestSendMs } from './sinch/retry-policy';
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   logSecurityWarnings(logger, config);
   try {
     const service = await startService(config, logger);
-    exitOnSignals(service.stop, logger);
+    exitOnSignals(service.stop, logger, slowestSendMs(config.sinch));
   } catch (err) {
     logger.fatal({ err, database: describeDatabase(config.databaseUrl) }, 'service failed to start');
     process.exitCode = 1;

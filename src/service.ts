@@ -110,10 +110,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   };
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
-
-/** SIGTERM/SIGINT: finish what is in flight and exit 0; a second signal exits at once. */
-export function exitOnSignals(stop: () => Promise<void>, log: Logger): void {
+/**
+ * SIGTERM/SIGINT: finish what is in flight and exit 0; a second signal exits at once. `graceMs` bounds
+ * the wait: it must outlast the slowest send, or a send Sinch accepted would lose its answer.
+ */
+export function exitOnSignals(stop: () => Promise<void>, log: Logger, graceMs: number): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -121,11 +122,17 @@ export function exitOnSignals(stop: () => Promise<void>, log: Logger): void {
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    log.info(
+      { signal, graceSeconds: Math.round(graceMs / 1000) },
+      'shutting down: no new connections, finishing requests in flight and the sweep',
+    );
     setTimeout(() => {
-      log.error('requests still in flight after the grace period: exiting');
+      log.error(
+        { graceSeconds: Math.round(graceMs / 1000) },
+        'shutdown still not done after the grace period: exiting',
+      );
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, graceMs).unref();
     stop().then(
       () => {
         log.info('shut down cleanly');

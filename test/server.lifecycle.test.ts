@@ -89,6 +89,32 @@ describe('graceful shutdown', () => {
     expect(service.output()).toContain('shut down cleanly');
   });
 
+  it('When SIGTERM arrives during a send slower than ten seconds, then the send still gets its 202 and the process exits 0', async () => {
+    const sinch = await slowSinch(11_000);
+    cleanup.push(() => sinch.server.close());
+    const service = await startService({
+      SINCH_SERVICE_PLAN_ID: 'plan',
+      SINCH_API_TOKEN: 'test-token-not-real',
+      SINCH_NUMBER: '+15550001111',
+      SINCH_API_BASE_URL: sinch.url,
+      SINCH_TIMEOUT_MS: '20000',
+    });
+    cleanup.push(() => service.child.kill('SIGKILL'));
+
+    const inFlight = fetch(`http://127.0.0.1:${service.port}/send-sms`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ to: '+15551234567', message: 'Hello' }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
+    service.child.kill('SIGTERM');
+
+    const res = await inFlight;
+    expect(res.status).toBe(202);
+    expect(await exited).toBe(0);
+  }, 40_000);
+
   it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sms-sigterm-'));
     const file = join(dir, 'sms.sqlite');

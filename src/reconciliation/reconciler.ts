@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { deleteExpiredKeys } from '../idempotency/idempotency.repository';
 import { type ReconcileDeps, sweepOnce } from './reconciliation.service';
 
-/** Runs a sweep every `intervalMs` until stopped; `stop()` waits for a sweep in progress. */
+/**
+ * Runs a sweep every `intervalMs` until stopped. `stop()` ends a sweep in progress after the recipient
+ * it is checking (whose Sinch call may take its timeout and retries) and waits for that.
+ */
 export function startReconciler(deps: ReconcileDeps, intervalMs: number): { stop(): Promise<void> } {
   const owner = randomUUID();
   let timer: NodeJS.Timeout | undefined;
@@ -10,9 +13,9 @@ export function startReconciler(deps: ReconcileDeps, intervalMs: number): { stop
   let stopped = false;
 
   const tick = () => {
-    running = sweepOnce(deps, owner)
+    running = sweepOnce(deps, owner, Date.now(), () => stopped)
       // The same beat forgets Idempotency-Keys whose time is up.
-      .then(() => deleteExpiredKeys(deps.db, new Date().toISOString()))
+      .then(() => (stopped ? 0 : deleteExpiredKeys(deps.db, new Date().toISOString())))
       .catch((err) => deps.log.error({ err }, 'reconciliation sweep failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

@@ -50,6 +50,8 @@ export async function sweepOnce(
   deps: ReconcileDeps,
   owner: string = randomUUID(),
   nowMs = Date.now(),
+  /** Asked between recipients: true ends the sweep there (a shutdown), leases released. */
+  stopping: () => boolean = () => false,
 ): Promise<SweepResult> {
   const { db, settings } = deps;
   const now = iso(nowMs);
@@ -57,12 +59,14 @@ export async function sweepOnce(
   const due = await findMessagesToReconcile(db, now, iso(nowMs - settings.afterMs), settings.batchSize);
 
   for (const message of due) {
+    if (stopping()) break;
     if (!message.batch_id || !(await claimMessage(db, message.id, owner, now, iso(nowMs + LEASE_MS))))
       continue;
     try {
       const expired =
         message.expire_at !== null && Date.parse(message.expire_at) + settings.expiryGraceMs < nowMs;
       for (const recipient of await openRecipients(db, message.id)) {
+        if (stopping()) break;
         const outcome = expired
           ? await markNoReport(db, message.id, recipient.msisdn, now)
           : await askSinch(deps, message.id, message.batch_id, recipient.msisdn);

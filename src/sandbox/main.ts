@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { startEmulatorFromEnv } from '../emulator/emulator.launcher';
 import { createLogger } from '../logger';
 import { exitOnSignals, startService } from '../service';
+import { slowestSendMs } from '../sinch/retry-policy';
 import { sandboxBanner } from './sandbox.banner';
 
 /**
@@ -64,10 +65,14 @@ async function main(): Promise<void> {
     process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey })),
   );
 
-  exitOnSignals(async () => {
-    await service.stop();
-    await emulator.emulator.stop();
-  }, logger);
+  exitOnSignals(
+    async () => {
+      await service.stop();
+      await emulator.emulator.stop();
+    },
+    logger,
+    slowestSendMs(result.config.sinch),
+  );
 }
 
 await main();

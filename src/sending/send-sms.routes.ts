@@ -6,18 +6,10 @@ import type { Metrics } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';
 import { clientRateLimit } from '../security/rate-limits';
 import type { SendGuard } from '../security/send-limits.service';
+import { slowestSendMs } from '../sinch/retry-policy';
 import { planSend } from './send-plan';
 import { sendSmsBodySchema } from './send-sms.schemas';
 import { type SendSmsDeps, sendSms } from './send-sms.service';
-
-/**
- * Longer than the slowest send can take (every attempt timing out, every back-off waited, and a
- * minute for the database), so an Idempotency-Key is never taken over from a request still running.
- */
-function slowestSendMs(config: SendSmsDeps['config']): number {
-  const { timeoutMs, maxAttempts, retryMaxMs } = config.sinch;
-  return timeoutMs * maxAttempts + retryMaxMs + 60_000;
-}
 
 export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metrics: Metrics }): Router {
   const router = Router();
@@ -36,7 +28,11 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
     requireApiKey(apiKeys),
     express.json({ limit: '128kb' }),
     // A replay answers before the limits: it sends nothing, so it must not count as a send.
-    idempotency({ db: deps.db, ttlMs: deps.config.idempotencyTtlMs, lockMs: slowestSendMs(deps.config) }),
+    idempotency({
+      db: deps.db,
+      ttlMs: deps.config.idempotencyTtlMs,
+      lockMs: slowestSendMs(deps.config.sinch),
+    }),
     async (req, res) => {
       if (!req.is('application/json')) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');

@@ -30,3 +30,12 @@ export function retryDelay(
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Longer than the slowest send can take: every attempt timing out, every back-off waited, and a minute
+ * for the lookups by client reference and the database. An Idempotency-Key's lock outlasts it, so a
+ * request still running is never taken over; so does the shutdown's grace, so none is cut off.
+ */
+export function slowestSendMs(sinch: { timeoutMs: number; maxAttempts: number; retryMaxMs: number }): number {
+  return sinch.timeoutMs * sinch.maxAttempts + sinch.retryMaxMs + 60_000;
+}

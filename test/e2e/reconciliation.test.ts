@@ -154,6 +154,33 @@ describe('reconciliation across instances', () => {
     expect(a.applied + b.applied).toBe(3);
   });
 
+  it('When the service is stopping, then the sweep ends after the recipient it is checking and frees its leases', async () => {
+    const pair = await lostCallbacks();
+    for (const to of ['+15551230011', '+15551230012', '+15551230013']) await sendAndLetSinchFinish(pair, to);
+    const real = createSinchClient(pair.config.sinch);
+    let stopping = false;
+    const asked: string[] = [];
+    const stopsAfterFirst: SinchClient = {
+      ...real,
+      getRecipientReport: (batchId, recipient) => {
+        asked.push(recipient);
+        stopping = true; // SIGTERM arrives while the first call is out
+        return real.getRecipientReport(batchId, recipient);
+      },
+    };
+
+    const result = await sweepOnce(deps(pair, stopsAfterFirst), 'instance-a', Date.now(), () => stopping);
+
+    expect(asked).toHaveLength(1);
+    expect(result.applied).toBe(1);
+    const leased = await pair.service.db
+      .selectFrom('messages')
+      .select('id')
+      .where('lease_owner', 'is not', null)
+      .execute();
+    expect(leased).toEqual([]);
+  });
+
   it('When the service runs with reconciliation on, then a lost report is applied without any callback', async () => {
     const pair = await startPair({
       config: (c) => ({
