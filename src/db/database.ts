@@ -69,6 +69,8 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
+      // After a burst the -wal file is cut back to 64 MB when the log starts over.
+      sqlite.pragma('journal_size_limit = 67108864');
       if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
       return withStatementCache(sqlite);
     },
