@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { openDatabase, parseDatabaseUrl } from '../src/db/database';
 import { createCallbackWriter, type IngestResult } from '../src/delivery-reports/delivery-reports.service';
 import { createLogger } from '../src/logger';
+import { insertPendingMessage, markSent } from '../src/messages/messages.repository';
 import { optOutRules } from '../src/opt-outs/opt-out-settings';
-import { createTestDatabase, DB_KINDS, type DbKind } from './helpers/databases';
+import { createTestDatabase, DB_KINDS, type DbKind, PG_URL } from './helpers/databases';
+import { moText, recipientReport } from './helpers/opt-outs';
 
 const POISON = '01JPOISON00000000000000000';
 const log = createLogger('silent');
@@ -52,7 +56,7 @@ async function refuseBatch(kind: DbKind, db: Awaited<ReturnType<typeof openFresh
 }
 
 describe.each(DB_KINDS)('the callback writer on %s', (kind) => {
-  it('When callbacks are queued in one turn of the event loop, then one transaction stores them all', async () => {
+  it('When callbacks are queued in one turn of the event loop, then all are stored, on SQLite in one transaction', async () => {
     const db = await openFresh(kind);
     const writer = createCallbackWriter(db, optOutRules(undefined));
 
@@ -67,7 +71,7 @@ describe.each(DB_KINDS)('the callback writer on %s', (kind) => {
     const rows = await db.selectFrom('callbacks').select(['batch_id', 'processed_at']).execute();
     expect(rows).toHaveLength(30);
     // Every row of a transaction carries its one commit time.
-    expect(new Set(rows.map((r) => r.processed_at)).size).toBe(1);
+    if (kind === 'sqlite') expect(new Set(rows.map((r) => r.processed_at)).size).toBe(1);
   });
 
   it('When one callback of a group cannot be stored, then it alone fails and the others are stored', async () => {
@@ -103,5 +107,77 @@ describe.each(DB_KINDS)('the callback writer on %s', (kind) => {
 
     const rows = await db.selectFrom('callbacks').select('id').execute();
     expect(rows).toHaveLength(3);
+  });
+});
+
+async function deadlocksSoFar(): Promise<number> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'select deadlocks from pg_stat_database where datname = current_database()',
+    );
+    return Number(rows[0]?.deadlocks ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+describe.runIf(DB_KINDS.includes('postgres'))('the callback writer, two instances on one PostgreSQL', () => {
+  it('When their callbacks take number and batch locks in crossing orders, then every one is stored and none deadlocks', async () => {
+    const database = await createTestDatabase('postgres');
+    const one = await database.open();
+    const two = await openDatabase(parseDatabaseUrl(database.url));
+    onTestFinished(async () => {
+      await two.destroy();
+      await one.destroy();
+      await database.drop();
+    });
+    const writers = [
+      createCallbackWriter(one, optOutRules(undefined)),
+      createCallbackWriter(two, optOutRules(undefined)),
+    ];
+    const ingest = (w: number, payload: object) =>
+      writers[w]?.ingest(payload as Record<string, unknown>, JSON.stringify(payload), log);
+    const before = await deadlocksSoFar();
+
+    for (let round = 0; round < 3; round++) {
+      const [n1, n2] = [`1555100${round}000`, `1555200${round}000`];
+      const now = new Date().toISOString();
+      for (const [id, batchId, number] of [
+        [`m${round}b`, `01JLOCKB${round}`, n2],
+        [`m${round}c`, `01JLOCKC${round}`, n1],
+      ] as const) {
+        await one.transaction().execute(async (trx) => {
+          await insertPendingMessage(
+            trx,
+            {
+              id,
+              client_reference: id,
+              sender: '+1',
+              body: 'x',
+              delivery_report: 'per_recipient',
+              send_at: null,
+              expire_at: null,
+              encoding: 'GSM',
+              parts: 1,
+            },
+            [number],
+            now,
+          );
+          await markSent(trx, id, { id: batchId, expireAt: null }, now);
+        });
+      }
+      // STOP from one number with a 257 report for the other, crossed between the two instances.
+      const settled = await Promise.allSettled([
+        ingest(0, moText(`+${n1}`, 'STOP')),
+        ingest(0, recipientReport(`01JLOCKB${round}`, n2, 'Failed', 257)),
+        ingest(1, moText(`+${n2}`, 'STOP')),
+        ingest(1, recipientReport(`01JLOCKC${round}`, n1, 'Failed', 257)),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(Array(4).fill('fulfilled'));
+    }
+
+    expect(await deadlocksSoFar()).toBe(before);
   });
 });

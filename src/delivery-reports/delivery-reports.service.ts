@@ -1,3 +1,4 @@
+import { SqliteAdapter } from 'kysely';
 import type { z } from 'zod';
 import type { Db, Handle } from '../db/database';
 import { newId } from '../db/ids';
@@ -86,15 +87,16 @@ export type IngestResult =
   | { outcome: AppliedOutcome | 'unknown_type'; tally: ApplyTally }
   | { outcome: 'invalid'; issues: z.core.$ZodIssue[] };
 
-/** A callback as the route received it, waiting for its turn in a transaction. */
-type QueuedCallback = {
+/** A callback as the route received it. */
+type ReceivedCallback = {
   payload: Record<string, unknown>;
   raw: string;
   log: Logger;
   receivedAt: string;
-  done(result: IngestResult): void;
-  fail(error: unknown): void;
 };
+
+/** One waiting for its turn in a group's transaction. */
+type QueuedCallback = ReceivedCallback & { done(result: IngestResult): void; fail(error: unknown): void };
 
 export type CallbackWriter = {
   /**
@@ -108,21 +110,23 @@ export type CallbackWriter = {
 const MAX_GROUP = 200;
 
 /**
- * Group commit for callbacks. The callbacks read in one turn of the event loop are stored in one
- * transaction, and those that arrive while it runs go together in the next. Under load one commit
- * carries dozens of callbacks: on SQLite the pages every callback writes (the log's tail, the tails
- * of its indexes, the file header) go to disk once per group instead of once per callback; on
- * PostgreSQL there is one commit to flush instead of dozens. When idle a callback commits alone.
+ * Stores callbacks. On SQLite, with group commit: the callbacks read in one turn of the event loop are
+ * stored in one transaction, and those that arrive while it runs go together in the next. SQLite has
+ * one writer anyway, and under load one commit then carries dozens of callbacks, so the pages every
+ * callback writes (the log's tail, the tails of its indexes, the file header) go to disk once per group
+ * instead of once per callback. When idle a callback commits alone.
+ *
+ * On PostgreSQL each callback has its own transaction, run side by side on the pool: a group would hold
+ * the per-batch and per-number locks of all its callbacks at once, in no order two instances agree on.
  *
  * Each callback is answered only after the transaction holding it has committed. If a group fails,
  * its callbacks are retried one transaction each, so a callback that cannot be stored fails alone.
- * A group takes the per-batch locks (PostgreSQL) in batch-id order, so two instances cannot deadlock.
  */
 export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter {
   const queue: QueuedCallback[] = [];
   let writing = false;
 
-  async function commit(group: QueuedCallback[]): Promise<IngestResult[]> {
+  async function commit(group: ReceivedCallback[]): Promise<IngestResult[]> {
     const now = new Date().toISOString();
     return db.transaction().execute(async (trx) => {
       const results: IngestResult[] = [];
@@ -133,7 +137,7 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
 
   async function write(): Promise<void> {
     while (queue.length > 0) {
-      const group = queue.splice(0, MAX_GROUP).sort(byBatchId);
+      const group = queue.splice(0, MAX_GROUP);
       try {
         const results = await commit(group);
         for (const [i, item] of group.entries()) item.done(results[i] as IngestResult);
@@ -148,6 +152,15 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
       }
     }
     writing = false;
+  }
+
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    return {
+      async ingest(payload, raw, log) {
+        const [result] = await commit([{ payload, raw, log, receivedAt: new Date().toISOString() }]);
+        return result as IngestResult;
+      },
+    };
   }
 
   return {
@@ -165,20 +178,10 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
   };
 }
 
-const batchIdOf = (item: QueuedCallback) =>
-  typeof item.payload.batch_id === 'string' ? item.payload.batch_id : '';
-
-/** A stable order by batch id: reports for one batch keep their order of arrival. */
-function byBatchId(a: QueuedCallback, b: QueuedCallback): number {
-  const x = batchIdOf(a);
-  const y = batchIdOf(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /** Writes one callback to the log, with what became of it, in the transaction that applies it. */
 async function storeAndApply(
   trx: Handle,
-  { payload, raw, log, receivedAt }: QueuedCallback,
+  { payload, raw, log, receivedAt }: ReceivedCallback,
   now: string,
   rules: OptOutRules,
 ): Promise<IngestResult> {

@@ -7,7 +7,7 @@ import { type Db, openDatabase, parseDatabaseUrl } from '../../src/db/database';
 export type DbKind = 'sqlite' | 'postgres';
 
 /** PostgreSQL for tests; CI has one at this address with trust auth. */
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function postgresReachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
