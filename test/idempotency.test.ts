@@ -208,6 +208,44 @@ describe.each(DB_KINDS)('Idempotency-Key after a crash in the middle of a send, 
     expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(1);
   });
 
+  it('When the crashed send is over a day old, then the retry answers 504 and sends nothing, as Sinch can no longer be asked', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply(201, sinchBatch({ id: '01JCRASHOLD000000000000000' }));
+    const first = await send(app, 'crash-long-ago').expect(202);
+    await rewindToCrash(db, first.body.messageId);
+    await db
+      .updateTable('messages')
+      .set({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() })
+      .where('id', '=', first.body.messageId)
+      .execute();
+
+    // No interceptor is left: any call to Sinch would fail differently.
+    const retry = await send(app, 'crash-long-ago');
+
+    expect(retry.status).toBe(504);
+    expect(retry.body).toMatchObject({ code: 'SINCH_TIMEOUT', details: { messageId: first.body.messageId } });
+  });
+
+  it('When the process died and the retry brings another body under the key, then it answers 422 and sends nothing', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply(201, sinchBatch({ id: '01JCRASHOTHER0000000000000' }));
+    const first = await send(app, 'crash-other-body').expect(202);
+    await rewindToCrash(db, first.body.messageId);
+
+    // No interceptor is left: any call to Sinch would fail the request.
+    const retry = await send(app, 'crash-other-body', { to: '+15559999999', message: 'New text' });
+
+    expect(retry.status).toBe(422);
+    expect(retry.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(1);
+  });
+
   it('When the process died after storing the batch but before answering, then the retry answers without Sinch', async () => {
     const { app, db } = await makeTestApp({ db: kind });
     nock(FAKE_SINCH)

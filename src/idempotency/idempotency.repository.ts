@@ -16,8 +16,8 @@ export async function insertKey(db: Db, row: IdempotencyKeysTable): Promise<bool
 }
 
 /**
- * Takes over a key whose holder died (its lock ran out) or whose time is up; the WHERE clause makes
- * the take-over atomic, so only one retry wins it. A dead holder's message stays linked, to be resumed;
+ * Takes over a key whose holder died (its lock ran out) when the retry is the same request, or any
+ * key whose time is up; the WHERE clause makes the take-over atomic, so only one retry wins it. A dead holder's message stays linked, to be resumed;
  * an expired key starts afresh.
  */
 export async function takeOverKey(db: Db, row: IdempotencyKeysTable, now: string): Promise<boolean> {
@@ -32,7 +32,12 @@ export async function takeOverKey(db: Db, row: IdempotencyKeysTable, now: string
     .where((eb) =>
       eb.or([
         eb('expires_at', '<=', now),
-        eb.and([eb('state', '=', 'in_progress'), eb('locked_until', '<=', now)]),
+        // Only by the same request: another body under the key is refused, dead holder or not.
+        eb.and([
+          eb('state', '=', 'in_progress'),
+          eb('locked_until', '<=', now),
+          eb('request_hash', '=', row.request_hash),
+        ]),
       ]),
     )
     .executeTakeFirst();

@@ -4,7 +4,7 @@ import { newId } from '../db/ids';
 import { lockBatch } from '../delivery-reports/delivery-reports.repository';
 import { applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
 import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
-import { storageUnavailable } from '../http/errors';
+import { AppError, storageUnavailable } from '../http/errors';
 import type { IdempotencyContext } from '../idempotency/idempotency.middleware';
 import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
@@ -15,6 +15,9 @@ import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
 import type { SendSmsBody } from './send-sms.schemas';
+
+/** How far back Sinch's `GET /batches?client_reference=` looks (a day), less an hour of margin. */
+const LOOKUP_WINDOW_MS = 23 * 3_600_000;
 
 export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db; optOuts: OptOutRules };
 
@@ -54,6 +57,15 @@ export async function sendSms(
       'idempotent retry: the send had succeeded',
     );
     return { messageId: resumed.id, batchId: resumed.batch_id, clientReference: resumed.client_reference };
+  }
+  if (resumed && Date.now() - Date.parse(resumed.created_at) > LOOKUP_WINDOW_MS) {
+    // Sinch lists batches by client reference for a day only: past that, "not found" proves nothing.
+    throw new AppError(
+      'SINCH_TIMEOUT',
+      `The first try of this request (message ${resumed.id}) may have reached Sinch over a day ago, ` +
+        'too long ago to look up; it is not sent again, to avoid a duplicate.',
+      { messageId: resumed.id },
+    );
   }
   const messageId = resumed?.id ?? newId();
   const clientReference = resumed?.client_reference ?? input.clientReference ?? messageId;
