@@ -5,7 +5,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/e
 import { createLogger } from '../../src/logger';
 import type { MessageView } from '../../src/messages/messages.service';
 import { type RunningService, startService } from '../../src/service';
-import { LogCapture, testConfig } from '../helpers/app';
+import { expectNoSecretsLogged, LogCapture, testConfig } from '../helpers/app';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../helpers/databases';
 
 export const E2E_TOKEN = 'e2e-emulator-token';
@@ -83,6 +83,7 @@ export async function startPair(
     }
   }
   const { service, config, serviceUrl } = started;
+  expectNoSecretsLogged(config, logs);
 
   onTestFinished(async () => {
     await emulator.stop();

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import nock from 'nock';
 import request from 'supertest';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app';
 import type { Config } from '../../src/config';
 import type { Db } from '../../src/db/database';
@@ -92,15 +92,41 @@ export type TestApp = {
 
 export type TestAppOptions = { config?: Config; db?: DbKind; sinch?: SinchClient; database?: TestDatabase };
 
+/** Every secret a config holds, as it could appear in a log line: none of them ever may. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.sinch.apiToken,
+    ...config.apiKeys,
+    ...config.webhookAuth.hmacSecrets,
+    ...config.webhookAuth.basicCredentials.flatMap(({ username, password }) => [
+      password,
+      Buffer.from(`${username}:${password}`).toString('base64'),
+    ]),
+  ].filter((secret) => secret.length >= 8);
+}
+
+/** When the test ends, fails it if any of the config's secrets reached a captured log line. */
+export function expectNoSecretsLogged(config: Config, logs: LogCapture): void {
+  onTestFinished(() => {
+    const text = logs.text();
+    expect(
+      secretsOf(config).filter((secret) => text.includes(secret)),
+      'secrets found in the logs',
+    ).toEqual([]);
+  });
+}
+
 /**
  * The app over a fresh database (SQLite unless told otherwise), its logs captured. Call it inside a
- * test: the database is closed and removed when the test ends.
+ * test: the database is closed and removed when the test ends, and the test fails if a secret of the
+ * config was logged.
  */
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = options.config ?? testConfig();
   const database = options.database ?? (await createTestDatabase(options.db ?? 'sqlite'));
   const db = await database.open();
   const logs = new LogCapture();
+  expectNoSecretsLogged(config, logs);
   const logger = createLogger(config.logLevel, logs);
   const sinch = options.sinch ?? createSinchClient(config.sinch);
   onTestFinished(async () => {
