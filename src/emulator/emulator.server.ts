@@ -7,7 +7,8 @@ import { type CallbackRecord, CallbackSender } from './callback-sender';
 import { DeliverySimulator } from './delivery-simulator';
 import { requireBearer, sendSinchError, sinchErrorHandler } from './emulator.http';
 import { type BatchRequestRecord, EmulatorStore, type StoredBatch } from './emulator.store';
-import { createIntrospectionRouter } from './introspection.routes';
+import { newUlid } from './ids';
+import { createIntrospectionRouter, type InboundRequest } from './introspection.routes';
 import { createReportsRouter } from './reports.routes';
 import { TimerSet } from './timer-set';
 
@@ -44,6 +45,8 @@ export type EmulatorState = {
   snapshot(): EmulatorSnapshot;
   /** Forgets everything and cancels pending reports and retries. */
   reset(): void;
+  /** Posts an inbound text (`mo_text`) as Sinch does; the payload, or undefined without a callback URL. */
+  inbound(message: InboundRequest): Record<string, unknown> | undefined;
 };
 
 export type EmulatorSnapshot = {
@@ -106,6 +109,24 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       timers.clearAll();
       sender.reset();
       store.reset();
+    },
+    inbound: ({ from, to, body, url }) => {
+      const target = url ?? options.defaultCallbackUrl;
+      if (!target) return undefined;
+      const now = new Date().toISOString();
+      const id = newUlid();
+      const payload = {
+        type: 'mo_text',
+        id,
+        from,
+        to,
+        body,
+        received_at: now,
+        sent_at: now,
+        operator_id: '31000',
+      };
+      sender.enqueue(`inbound:${id}`, target, payload, { batchId: id });
+      return payload;
     },
   };
 
