@@ -216,33 +216,41 @@ function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
   return value;
 }
 
+/**
+ * Rules between variables, checked on whatever parses of them: so that a first run with several
+ * mistakes hears of all of them at once, these are reported beside the errors of single variables.
+ */
+function crossVariableErrors(env: Record<string, string | undefined>): string[] {
+  const errors: string[] = [];
+  const { shape } = envSchema;
+  const apiKeys = shape.API_KEYS.safeParse(env.API_KEYS);
+  if (env.NODE_ENV === 'production' && apiKeys.success && (apiKeys.data ?? []).length === 0) {
+    errors.push('API_KEYS: required when NODE_ENV=production, or anyone who finds the service can send SMS');
+  }
+  const optOut = shape.OPT_OUT_KEYWORDS.safeParse(env.OPT_OUT_KEYWORDS);
+  const optIn = shape.OPT_IN_KEYWORDS.safeParse(env.OPT_IN_KEYWORDS);
+  const clash =
+    optOut.success && optIn.success ? keywordClash(optOut.data ?? [], optIn.data ?? []) : undefined;
+  if (clash) errors.push(`OPT_IN_KEYWORDS: ${clash} is also an opt-out keyword; a reply cannot mean both`);
+  return errors;
+}
+
 /** Parses the environment once; reports every bad variable, not just the first. */
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
   const parsed = envSchema.safeParse(env);
+  const crossErrors = crossVariableErrors(env);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    return { ok: false, errors };
+    return { ok: false, errors: [...errors, ...crossErrors] };
   }
+  if (crossErrors.length > 0) return { ok: false, errors: crossErrors };
   const e = parsed.data;
   const apiKeys = e.API_KEYS ?? [];
-  if (e.NODE_ENV === 'production' && apiKeys.length === 0) {
-    return {
-      ok: false,
-      errors: ['API_KEYS: required when NODE_ENV=production, or anyone who finds the service can send SMS'],
-    };
-  }
   const optOuts = {
     extraOptOutKeywords: e.OPT_OUT_KEYWORDS ?? [],
     extraOptInKeywords: e.OPT_IN_KEYWORDS ?? [],
     deliveryCodes: e.OPT_OUT_DELIVERY_CODES ?? [257],
   };
-  const clash = keywordClash(optOuts.extraOptOutKeywords, optOuts.extraOptInKeywords);
-  if (clash) {
-    return {
-      ok: false,
-      errors: [`OPT_IN_KEYWORDS: ${clash} is also an opt-out keyword; a reply cannot mean both`],
-    };
-  }
   const region = e.SINCH_API_REGION ?? 'us';
   return {
     ok: true,

@@ -77,6 +77,13 @@ describe('loadConfig', () => {
     expect(errors).toHaveLength(4);
   });
 
+  it('When variables are missing and a rule between others is broken too, then both kinds are reported', () => {
+    const errors = errorsOf({ NODE_ENV: 'production', OPT_IN_KEYWORDS: 'stop' });
+    expect(errors.join('\n')).toMatch(/SINCH_SERVICE_PLAN_ID/);
+    expect(errors.join('\n')).toMatch(/API_KEYS: required when NODE_ENV=production/);
+    expect(errors.join('\n')).toMatch(/OPT_IN_KEYWORDS: STOP is also an opt-out keyword/);
+  });
+
   it.each(['none', 'summary', 'full', 'per_recipient', 'per_recipient_final'])(
     'When SINCH_DELIVERY_REPORT is %s, then it is accepted',
     (value) => {
