@@ -60,7 +60,7 @@ export async function startEmulatorFromEnv(
   const serviceEnv = {
     SINCH_API_BASE_URL: url,
     SINCH_API_TOKEN: config.EMULATOR_TOKEN,
-    SINCH_SERVICE_PLAN_ID: config.EMULATOR_SERVICE_PLAN_ID ?? 'any plan id',
+    SINCH_SERVICE_PLAN_ID: config.EMULATOR_SERVICE_PLAN_ID ?? 'any-plan-id',
   };
   log.info(
     {
