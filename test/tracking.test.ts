@@ -201,6 +201,9 @@ describe.each(DB_KINDS)('delivery tracking on %s', (kind) => {
     ['Delivered', 0, '2026-11-28T10:00:05.000Z'],
     ['Failed', 153, '2026-11-28T10:00:06.000Z'],
     ['Expired', 406, '2026-11-28T10:00:07.000Z'],
+    ['Rejected', 402, '2026-11-28T10:00:08.000Z'],
+    ['Aborted', 412, '2026-11-28T10:00:09.000Z'],
+    ['Cancelled', 407, '2026-11-28T10:00:10.000Z'],
   ] as const;
   const pairs = events.flatMap((a, i) => events.slice(i + 1).map((b) => [a, b] as const));
 

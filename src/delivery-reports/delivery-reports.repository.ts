@@ -49,7 +49,10 @@ export async function setCallbackOutcome(
  * we have not stored yet (the report beat our own write, or our call to Sinch ended in doubt).
  */
 const messageByBatchId = preparedQuery((db, v: { batchId: string }) =>
-  db.selectFrom('messages').select(['id', 'batch_id', 'created_at']).where('batch_id', '=', v.batchId),
+  db
+    .selectFrom('messages')
+    .select(['id', 'batch_id', 'created_at', 'send_at'])
+    .where('batch_id', '=', v.batchId),
 );
 
 export async function findMessageForReport(db: Handle, batchId: string, clientReference: string | undefined) {
@@ -57,7 +60,7 @@ export async function findMessageForReport(db: Handle, batchId: string, clientRe
   if (byBatch || !clientReference) return byBatch;
   const candidates = await db
     .selectFrom('messages')
-    .select(['id', 'batch_id', 'created_at'])
+    .select(['id', 'batch_id', 'created_at', 'send_at'])
     .where('client_reference', '=', clientReference)
     .where('batch_id', 'is', null)
     // Only a send that may have reached Sinch can own a batch: not one Sinch refused.

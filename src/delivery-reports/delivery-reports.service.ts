@@ -250,7 +250,15 @@ async function applyDeliveryReport(
     messageId: message?.id,
   };
   if (!message) {
-    log.info(context, 'report for a batch we do not know yet: kept until the batch is stored');
+    const statuses = recipientUpdates(report).map(({ recipient, status, code }) => ({
+      recipient,
+      status,
+      code,
+    }));
+    log.info(
+      { ...context, statuses: statuses.length > 0 ? statuses : report.statuses },
+      'report for a batch we do not know yet: kept until the batch is stored',
+    );
     return 'unmatched';
   }
   if (message.batch_id === null) await adoptBatchId(trx, message.id, report.batch_id, now);
@@ -288,7 +296,12 @@ async function applyDeliveryReport(
     applied ||= result === 'applied';
     if (result === 'ignored') tally.ignored += 1;
     if (result === 'applied' && isFinal(update.status)) {
-      tally.finals.push({ status: update.status, code: update.code, sentAt: message.created_at });
+      // A scheduled batch leaves at send_at: the time to its final status counts from then.
+      tally.finals.push({
+        status: update.status,
+        code: update.code,
+        sentAt: message.send_at ?? message.created_at,
+      });
     }
     const line = {
       ...context,

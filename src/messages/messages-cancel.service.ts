@@ -59,7 +59,11 @@ export async function cancelMessage(
           now,
         );
         if (result === 'applied') {
-          tally.finals.push({ status: 'Cancelled', code: CANCELLED_CODE, sentAt: message.created_at });
+          tally.finals.push({
+            status: 'Cancelled',
+            code: CANCELLED_CODE,
+            sentAt: message.send_at ?? message.created_at,
+          });
         }
       }
       return open.length;

@@ -17,7 +17,8 @@ export async function findMessagesToReconcile(db: Handle, now: string, cutoff: s
       .where((eb) => eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', now)]))
       // A batch id means Sinch has the batch, even when our own call to it ended in doubt.
       .where('m.batch_id', 'is not', null)
-      .where('m.created_at', '<=', cutoff)
+      // A scheduled batch is asked about once it has been out that long, not while it waits to leave.
+      .where((eb) => eb(eb.fn.coalesce('m.send_at', 'm.created_at'), '<=', cutoff))
       .where((eb) => eb.or([eb('m.lease_until', 'is', null), eb('m.lease_until', '<', now)]))
       .orderBy('m.id')
       .limit(limit)

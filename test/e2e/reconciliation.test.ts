@@ -154,6 +154,29 @@ describe('reconciliation across instances', () => {
     expect(a.applied + b.applied).toBe(3);
   });
 
+  it('When a batch is scheduled for later, then the sweep does not ask about it before it has left', async () => {
+    const pair = await lostCallbacks();
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const sent = await pair.call('POST', '/send-sms', { to: '+15551230021', message: 'Later', sendAt });
+    expect(sent.status).toBe(202);
+    const real = createSinchClient(pair.config.sinch);
+    const asked: string[] = [];
+    const counting: SinchClient = {
+      ...real,
+      getRecipientReport: (batchId, recipient) => {
+        asked.push(recipient);
+        return real.getRecipientReport(batchId, recipient);
+      },
+    };
+
+    await sweepOnce(deps(pair, counting));
+    const anHourOn = Date.now() + 3_600_000 + 1_000;
+    await sweepOnce(deps(pair, counting), 'instance-a', anHourOn);
+
+    // Asked only once the batch was due to leave.
+    expect(asked).toEqual(['15551230021']);
+  });
+
   it('When the service is stopping, then the sweep ends after the recipient it is checking and frees its leases', async () => {
     const pair = await lostCallbacks();
     for (const to of ['+15551230011', '+15551230012', '+15551230013']) await sendAndLetSinchFinish(pair, to);
