@@ -152,8 +152,17 @@ async function rewindToCrash(db: import('../src/db/database').Db, messageId: str
     .execute();
 }
 
+/** Sinch asked for the batch by reference, listing from shortly before the message was stored. */
 const lookup = (reference: string) =>
-  nock(FAKE_SINCH).get(batchesPath).query({ client_reference: reference, page_size: 1 });
+  nock(FAKE_SINCH)
+    .get(batchesPath)
+    .query(
+      (q) =>
+        q.client_reference === reference &&
+        q.page_size === '1' &&
+        typeof q.start_date === 'string' &&
+        Date.now() - Date.parse(q.start_date) < 15 * 60_000,
+    );
 
 describe.each(DB_KINDS)('Idempotency-Key after a crash in the middle of a send, on %s', (kind) => {
   it('When the process died after Sinch took the batch, then the retry finds that batch and sends nothing', async () => {
@@ -208,7 +217,42 @@ describe.each(DB_KINDS)('Idempotency-Key after a crash in the middle of a send, 
     expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(1);
   });
 
-  it('When the crashed send is over a day old, then the retry answers 504 and sends nothing, as Sinch can no longer be asked', async () => {
+  it('When the crashed send is two days old, then the retry asks Sinch from then, finds the batch and sends nothing', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    const batch = sinchBatch({ id: '01JCRASHTWODAYS00000000000', body: body.message });
+    nock(FAKE_SINCH).post(batchesPath).once().reply(201, batch);
+    const first = await send(app, 'crash-two-days');
+    await rewindToCrash(db, first.body.messageId);
+    const storedAt = Date.now() - 2 * 86_400_000;
+    await db
+      .updateTable('messages')
+      .set({ created_at: new Date(storedAt).toISOString() })
+      .where('id', '=', first.body.messageId)
+      .execute();
+    const found = nock(FAKE_SINCH)
+      .get(batchesPath)
+      .query((q) => {
+        const from = Date.parse(String(q.start_date));
+        return q.client_reference === first.body.messageId && from < storedAt && storedAt - from < 3_600_000;
+      })
+      .reply(200, {
+        batches: [{ ...batch, client_reference: first.body.messageId }],
+        page: 0,
+        page_size: 1,
+        count: 1,
+      });
+
+    const retry = await send(app, 'crash-two-days');
+
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({
+      messageId: first.body.messageId,
+      batchId: '01JCRASHTWODAYS00000000000',
+    });
+    expect(found.isDone()).toBe(true);
+  });
+
+  it('When the crashed send is older than Sinch lists batches, then the retry answers 504 and sends nothing', async () => {
     const { app, db } = await makeTestApp({ db: kind });
     nock(FAKE_SINCH)
       .post(batchesPath)
@@ -218,7 +262,7 @@ describe.each(DB_KINDS)('Idempotency-Key after a crash in the middle of a send, 
     await rewindToCrash(db, first.body.messageId);
     await db
       .updateTable('messages')
-      .set({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() })
+      .set({ created_at: new Date(Date.now() - 14 * 86_400_000).toISOString() })
       .where('id', '=', first.body.messageId)
       .execute();
 

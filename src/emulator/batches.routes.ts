@@ -9,7 +9,7 @@ import {
   type SinchApiError,
 } from './batch-request';
 import type { DeliverySimulator } from './delivery-simulator';
-import { intQuery, readJsonBody, sendSinchError } from './emulator.http';
+import { dateQuery, intQuery, readJsonBody, sendSinchError } from './emulator.http';
 import type { BatchRequestRecord, EmulatorStore, StoredBatch } from './emulator.store';
 import { newUlid } from './ids';
 import { apiFaultFor, deliveryScenarioFor } from './scenarios';
@@ -126,9 +126,22 @@ export function createBatchesRouter(deps: BatchesRouteDeps): Router {
         text: 'page must be ≥ 0 and page_size between 1 and 100',
       });
     }
+    // Like Sinch: batches created from start_date (default: a day ago) up to end_date (default: now).
+    const from = dateQuery(req.query.start_date) ?? Date.now() - 86_400_000;
+    const until = dateQuery(req.query.end_date) ?? Number.POSITIVE_INFINITY;
+    if (Number.isNaN(from) || Number.isNaN(until)) {
+      return sendSinchError(res, {
+        status: 400,
+        code: 'syntax_invalid_parameter_format',
+        text: 'start_date and end_date must be ISO-8601 dates',
+      });
+    }
     const clientReference =
       typeof req.query.client_reference === 'string' ? req.query.client_reference : undefined;
-    const matching = store.listBatches(clientReference);
+    const matching = store.listBatches(clientReference).filter(({ batch }) => {
+      const created = Date.parse(batch.created_at ?? '');
+      return created >= from && created <= until;
+    });
     const batches = matching.slice(page * pageSize, (page + 1) * pageSize).map((s) => s.batch);
     res.json({ page, page_size: pageSize, count: matching.length, batches });
   });

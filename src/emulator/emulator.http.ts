@@ -67,6 +67,12 @@ export function sinchErrorHandler(error: unknown, _req: Request, res: Response, 
 }
 
 /** Parses a non-negative integer query parameter; undefined when absent, NaN when malformed. */
+/** An ISO-8601 query parameter as epoch ms; undefined when absent, NaN when not a date. */
+export function dateQuery(value: unknown): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  return typeof value === 'string' ? Date.parse(value) : Number.NaN;
+}
+
 export function intQuery(value: unknown): number | undefined {
   if (value === undefined || value === '') return undefined;
   return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;

@@ -16,8 +16,10 @@ import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
 import type { SendSmsBody } from './send-sms.schemas';
 
-/** How far back Sinch's `GET /batches?client_reference=` looks (a day), less an hour of margin. */
-const LOOKUP_WINDOW_MS = 23 * 3_600_000;
+/** How far back Sinch's `GET /batches` can list (14 days), less a day of margin. */
+const LOOKUP_WINDOW_MS = 13 * 86_400_000;
+/** Looked up from a little before the message was stored: clocks differ. */
+const LOOKUP_SLACK_MS = 10 * 60_000;
 
 export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db; optOuts: OptOutRules };
 
@@ -59,11 +61,11 @@ export async function sendSms(
     return { messageId: resumed.id, batchId: resumed.batch_id, clientReference: resumed.client_reference };
   }
   if (resumed && Date.now() - Date.parse(resumed.created_at) > LOOKUP_WINDOW_MS) {
-    // Sinch lists batches by client reference for a day only: past that, "not found" proves nothing.
+    // Sinch lists batches for 14 days only: past that, "not found" proves nothing.
     throw new AppError(
       'SINCH_TIMEOUT',
-      `The first try of this request (message ${resumed.id}) may have reached Sinch over a day ago, ` +
-        'too long ago to look up; it is not sent again, to avoid a duplicate.',
+      `The first try of this request (message ${resumed.id}) may have reached Sinch too long ago to ` +
+        'look up; it is not sent again, to avoid a duplicate.',
       { messageId: resumed.id },
     );
   }
@@ -113,7 +115,9 @@ export async function sendSms(
         max_number_of_message_parts: config.maxMessageParts > 0 ? config.maxMessageParts : undefined,
       },
       // A resumed send may have reached Sinch before the process died: look it up first.
-      { mayExist: resumed !== undefined },
+      resumed
+        ? { mayExistSince: new Date(Date.parse(resumed.created_at) - LOOKUP_SLACK_MS).toISOString() }
+        : {},
     );
     batchId = batch.id;
     expireAt =

@@ -39,11 +39,15 @@ export type SinchClient = {
    * `POST /batches`. Retries 429, 5xx and connection failures with back-off. When Sinch may have
    * received a failed attempt (timeout, connection dropped after sending), it first looks the batch up
    * by `client_reference` and returns that one instead of sending again, so one call is one batch.
-   * `mayExist` says an earlier call, in a process that died, may have sent it: look before the first try.
+   * `mayExistSince` says an earlier call, in a process that died, may have sent it at or after that
+   * time: look it up (from then) before the first try.
    */
-  sendBatch(request: TextBatchRequest, options?: { mayExist?: boolean }): Promise<Batch>;
-  /** `GET /batches?client_reference=…`: the newest batch with this reference from the last 24 hours. */
-  findBatchByClientReference(clientReference: string): Promise<Batch | undefined>;
+  sendBatch(request: TextBatchRequest, options?: { mayExistSince?: string }): Promise<Batch>;
+  /**
+   * `GET /batches?client_reference=…`: the newest batch with this reference created since `since`
+   * (Sinch's default and ours: the last 24 hours; Sinch lists 14 days at most).
+   */
+  findBatchByClientReference(clientReference: string, since?: string): Promise<Batch | undefined>;
   /** `GET /batches/{id}/delivery_report/{recipient}`: the recipient's current report. */
   getRecipientReport(batchId: string, recipient: string): Promise<RecipientDeliveryReport>;
   /** `DELETE /batches/{id}`: cancels what has not been sent yet. */
@@ -103,13 +107,13 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
       const post = () =>
         once('sendBatch', { method: 'POST', url: '/batches', data: body }, [201, 200], batchSchema);
       const reference = body.client_reference;
-      let uncertain = options.mayExist === true;
+      let uncertain = options.mayExistSince !== undefined;
       return withRetries(
         'sendBatch',
         async () => {
           if (uncertain && reference) {
             // An earlier attempt may have reached Sinch: sending again could send the SMS twice.
-            const existing = await client.findBatchByClientReference(reference);
+            const existing = await client.findBatchByClientReference(reference, options.mayExistSince);
             // A caller may reuse a reference: only a batch with this very body and these numbers is ours.
             if (existing && sameBatch(existing, body)) return existing;
           }
@@ -125,10 +129,15 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
       );
     },
 
-    async findBatchByClientReference(clientReference) {
+    async findBatchByClientReference(clientReference, since) {
+      const params = {
+        client_reference: clientReference,
+        page_size: 1,
+        ...(since ? { start_date: since } : {}),
+      };
       const list: BatchList = await once(
         'listBatches',
-        { method: 'GET', url: '/batches', params: { client_reference: clientReference, page_size: 1 } },
+        { method: 'GET', url: '/batches', params },
         [200],
         batchListSchema,
       );

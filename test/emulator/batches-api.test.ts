@@ -138,6 +138,28 @@ describe('GET, list and cancel', () => {
     expect(page1.body.batches.map((b: { id: string }) => b.id)).toEqual([ids[0]]);
   });
 
+  it('When a batch is older than a day, then the list leaves it out unless start_date reaches back to it', async () => {
+    const id = (
+      await h.api('POST', '/batches', { to: ['+15551234567'], body: 'old', client_reference: 'old' })
+    ).body.id;
+    const stored = h.emulator.state.store.batches.get(id);
+    if (!stored) throw new Error('batch not stored');
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    stored.batch.created_at = twoDaysAgo.toISOString();
+
+    const lastDay = await h.api('GET', '/batches?client_reference=old');
+    const since = new Date(twoDaysAgo.getTime() - 60_000).toISOString();
+    const reaching = await h.api(
+      'GET',
+      `/batches?client_reference=old&start_date=${encodeURIComponent(since)}`,
+    );
+    const bad = await h.api('GET', '/batches?start_date=yesterday');
+
+    expect(lastDay.body.batches).toEqual([]);
+    expect(reaching.body.batches.map((b: { id: string }) => b.id)).toEqual([id]);
+    expect(bad.status).toBe(400);
+  });
+
   it('When a batch is cancelled before its reports, then it is canceled and its recipients Cancelled (407)', async () => {
     const slow = await startHarness({ callbackDelayMs: 300 });
     try {
