@@ -19,6 +19,7 @@ import * as messaging from './migrations/0003-messaging';
 import * as sendOptions from './migrations/0004-send-options';
 import * as idempotentResume from './migrations/0005-idempotent-resume';
 import * as leanIndexes from './migrations/0006-lean-indexes';
+import * as sendsInDoubt from './migrations/0007-sends-in-doubt';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-send-options': sendOptions,
   '0005-idempotent-resume': idempotentResume,
   '0006-lean-indexes': leanIndexes,
+  '0007-sends-in-doubt': sendsInDoubt,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

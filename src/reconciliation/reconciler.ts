@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deleteExpiredKeys } from '../idempotency/idempotency.repository';
-import { type ReconcileDeps, sweepOnce } from './reconciliation.service';
+import { type ReconcileDeps, resolveSendsInDoubt, sweepOnce } from './reconciliation.service';
 
 /**
  * Runs a sweep every `intervalMs` until stopped. `stop()` ends a sweep in progress after the recipient
@@ -14,6 +14,7 @@ export function startReconciler(deps: ReconcileDeps, intervalMs: number): { stop
 
   const tick = () => {
     running = sweepOnce(deps, owner, Date.now(), () => stopped)
+      .then(() => (stopped ? undefined : resolveSendsInDoubt(deps, owner, Date.now(), () => stopped)))
       // The same beat forgets Idempotency-Keys whose time is up.
       .then(() => (stopped ? 0 : deleteExpiredKeys(deps.db, new Date().toISOString())))
       .catch((err) => deps.log.error({ err }, 'reconciliation sweep failed'))

@@ -37,6 +37,16 @@ export async function claimMessage(db: Handle, id: string, owner: string, now: s
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Keeps the message leased to `owner` until `until`: no sweep looks at it before then. */
+export async function holdMessage(db: Handle, id: string, owner: string, until: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ lease_until: until })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
 export async function releaseMessage(db: Handle, id: string, owner: string): Promise<void> {
   await db
     .updateTable('messages')
@@ -67,5 +77,29 @@ export async function scheduleNextCheck(
     .set({ next_check_at: at })
     .where('message_id', '=', messageId)
     .where('msisdn', '=', msisdn)
+    .execute();
+}
+
+/**
+ * Sends whose call to Sinch ended in doubt (SendFailed, no batch id) stored between `oldest` and
+ * `cutoff`, not leased: Sinch may have taken them though no report said so.
+ */
+export async function findSendsInDoubt(
+  db: Handle,
+  now: string,
+  cutoff: string,
+  oldest: string,
+  limit: number,
+) {
+  return db
+    .selectFrom('messages')
+    .select(['id', 'client_reference', 'body', 'created_at'])
+    .where('batch_id', 'is', null)
+    .where('send_status', '=', SEND_STATUS.failed)
+    .where('created_at', '<=', cutoff)
+    .where('created_at', '>=', oldest)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .orderBy('created_at')
+    .limit(limit)
     .execute();
 }

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database';
-import { applyRecipientReport } from '../delivery-reports/delivery-reports.repository';
-import { applyFetchedReport } from '../delivery-reports/delivery-reports.service';
-import { SEND_STATUS } from '../delivery-reports/delivery-status';
+import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-reports.repository';
+import { applyFetchedReport, applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
+import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
+import { findRecipients, markSent } from '../messages/messages.repository';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
+import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
+import { sameBatch } from '../sinch/sinch.client';
 import {
   claimMessage,
   findMessagesToReconcile,
+  findSendsInDoubt,
+  holdMessage,
   openRecipients,
   releaseMessage,
   scheduleNextCheck,
@@ -121,4 +126,81 @@ async function markNoReport(
       ),
     );
   return applied === 'applied' ? 'noReport' : 'unchanged';
+}
+
+export type DoubtResult = { adopted: number; notFound: number; failed: number };
+
+/** Sinch lists batches for 14 days; a day of margin. */
+const DOUBT_WINDOW_MS = 13 * 86_400_000;
+/** Looked up from a little before the message was stored: clocks differ. */
+const LOOKUP_SLACK_MS = 10 * 60_000;
+
+/**
+ * Sends whose call to Sinch ended in doubt (a timeout, a dropped connection) and that no report has
+ * settled since: asks Sinch for a batch with the message's client reference, this body and these
+ * numbers. One found is adopted as if Sinch had answered (Sent, its batch id, reports kept waiting for
+ * it applied); then the per-recipient sweep follows it like any other. Sinch lists a batch as soon as
+ * it has created it, so one not found `afterMs` after the send was never taken: it is held out of
+ * later sweeps for good. When Sinch cannot be asked, the question comes back after `recheckMs`.
+ */
+export async function resolveSendsInDoubt(
+  deps: ReconcileDeps,
+  owner: string = randomUUID(),
+  nowMs = Date.now(),
+  stopping: () => boolean = () => false,
+): Promise<DoubtResult> {
+  const { db, settings, log } = deps;
+  const now = iso(nowMs);
+  const result: DoubtResult = { adopted: 0, notFound: 0, failed: 0 };
+  const due = await findSendsInDoubt(
+    db,
+    now,
+    iso(nowMs - settings.afterMs),
+    iso(nowMs - DOUBT_WINDOW_MS),
+    settings.batchSize,
+  );
+  for (const message of due) {
+    if (stopping()) break;
+    // Held until the next check should Sinch not answer; released once the send is settled.
+    if (!(await claimMessage(db, message.id, owner, now, iso(nowMs + settings.recheckMs)))) continue;
+    const context = { messageId: message.id, clientReference: message.client_reference };
+    let batch: Awaited<ReturnType<SinchClient['findBatchByClientReference']>>;
+    try {
+      const since = iso(Date.parse(message.created_at) - LOOKUP_SLACK_MS);
+      batch = await deps.sinch.findBatchByClientReference(message.client_reference, since);
+    } catch (err) {
+      log.warn({ err, ...context }, 'reconciliation: sinch could not say whether it has this send');
+      result.failed += 1;
+      continue;
+    }
+    const to = (await findRecipients(db, message.id)).map((r) => r.msisdn);
+    if (!batch || !sameBatch(batch, { body: message.body, to })) {
+      // Held past the window in which it could qualify again.
+      await holdMessage(db, message.id, owner, iso(Date.parse(message.created_at) + DOUBT_WINDOW_MS + 1));
+      log.info(context, 'send in doubt not found at sinch: it was never sent');
+      result.notFound += 1;
+      continue;
+    }
+    const found = batch;
+    const expireAt =
+      normalizeTimestamp(found.expire_at) ??
+      iso(Date.parse(found.created_at ?? message.created_at) + BATCH_LIMITS.maxExpiryMs);
+    try {
+      await db.transaction().execute(async (trx) => {
+        await lockBatch(trx, found.id);
+        await markSent(trx, message.id, { id: found.id, expireAt }, now);
+        await applyUnmatchedCallbacks(trx, found.id, message.client_reference, now, log, deps.optOuts);
+      });
+      await releaseMessage(db, message.id, owner);
+      result.adopted += 1;
+      log.info({ ...context, batchId: found.id }, 'send in doubt found at sinch: it was sent');
+    } catch (err) {
+      log.error({ err, ...context, batchId: found.id }, 'send in doubt found at sinch but not stored');
+      result.failed += 1;
+    }
+  }
+  if (due.length > 0) log.info({ ...result, messages: due.length }, 'sends in doubt checked');
+  if (result.adopted > 0) deps.metrics?.reconciliation.inc({ result: 'send_adopted' }, result.adopted);
+  if (result.notFound > 0) deps.metrics?.reconciliation.inc({ result: 'send_not_found' }, result.notFound);
+  return result;
 }

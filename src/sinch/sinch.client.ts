@@ -170,7 +170,8 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
   return client;
 }
 
-function sameBatch(batch: Batch, request: TextBatchRequest): boolean {
+/** Whether a batch Sinch holds is this request: the same body to the same numbers, in any order. */
+export function sameBatch(batch: Batch, request: Pick<TextBatchRequest, 'body' | 'to'>): boolean {
   const numbers = (list: string[]) => list.map(normalizeMsisdn).sort().join(',');
   return batch.body === request.body && numbers(batch.to) === numbers(request.to);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger';
 import { optOutRules } from '../../src/opt-outs/opt-out-settings';
 import { findOptedOut } from '../../src/opt-outs/opt-outs.repository';
-import { sweepOnce } from '../../src/reconciliation/reconciliation.service';
+import { resolveSendsInDoubt, sweepOnce } from '../../src/reconciliation/reconciliation.service';
 import type { SinchClient } from '../../src/sinch/sinch.client';
 import { createSinchClient } from '../../src/sinch/sinch.client';
 import { DB_KINDS } from '../helpers/databases';
@@ -152,6 +152,71 @@ describe('reconciliation across instances', () => {
     expect(asked).toHaveLength(3);
     expect(new Set(asked).size).toBe(3);
     expect(a.applied + b.applied).toBe(3);
+  });
+
+  it('When a send timed out though Sinch took it and no report came, then the sweep finds its batch and follows it to Delivered', async () => {
+    const pair = await lostCallbacks();
+    const sent = await pair.call('POST', '/send-sms', { to: '+15550100924', message: 'In doubt' });
+    expect(sent.status).toBe(504);
+    const [row] = await pair.service.db.selectFrom('messages').select(['id', 'send_status']).execute();
+    expect(row?.send_status).toBe('SendFailed');
+
+    const doubt = await resolveSendsInDoubt(deps(pair));
+    const adopted = (await pair.call('GET', `/messages/${row?.id}`)).body;
+    const swept = await sweepOnce(deps(pair));
+    const settled = (await pair.call('GET', `/messages/${row?.id}`)).body;
+
+    expect(doubt).toEqual({ adopted: 1, notFound: 0, failed: 0 });
+    expect(adopted).toMatchObject({
+      sendStatus: 'Sent',
+      batchId: pair.emulator.state.batches()[0]?.batch.id,
+    });
+    expect(swept.applied).toBe(1);
+    expect(settled.status).toBe('Delivered');
+  });
+
+  it('When Sinch has no batch for a send in doubt, then it stays SendFailed and is not asked about again', async () => {
+    const pair = await lostCallbacks();
+    const sent = await pair.call('POST', '/send-sms', { to: '+15550100923', message: 'Never taken' });
+    expect(sent.status).toBe(502);
+
+    const first = await resolveSendsInDoubt(deps(pair));
+    const again = await resolveSendsInDoubt(deps(pair));
+    const later = await resolveSendsInDoubt(
+      deps(pair),
+      'instance-a',
+      Date.now() + settings.recheckMs + 1_000,
+    );
+
+    expect(first).toEqual({ adopted: 0, notFound: 1, failed: 0 });
+    expect(again).toEqual({ adopted: 0, notFound: 0, failed: 0 });
+    expect(later).toEqual({ adopted: 0, notFound: 0, failed: 0 });
+    const rows = await pair.service.db.selectFrom('messages').select(['send_status', 'batch_id']).execute();
+    expect(rows).toEqual([{ send_status: 'SendFailed', batch_id: null }]);
+  });
+
+  it('When Sinch cannot be asked about a send in doubt, then it is asked again after the recheck time', async () => {
+    const pair = await lostCallbacks();
+    await pair.call('POST', '/send-sms', { to: '+15550100924', message: 'In doubt' });
+    const real = createSinchClient(pair.config.sinch);
+    const down: SinchClient = {
+      ...real,
+      findBatchByClientReference: async () => {
+        throw new Error('connection refused');
+      },
+    };
+
+    const first = await resolveSendsInDoubt(deps(pair, down));
+    const again = await resolveSendsInDoubt(deps(pair, down));
+    const later = await resolveSendsInDoubt(
+      deps(pair),
+      'instance-a',
+      Date.now() + settings.recheckMs + 1_000,
+    );
+
+    expect(first.failed).toBe(1);
+    expect(again).toEqual({ adopted: 0, notFound: 0, failed: 0 });
+    expect(later.adopted).toBe(1);
   });
 
   it('When a batch is scheduled for later, then the sweep does not ask about it before it has left', async () => {
