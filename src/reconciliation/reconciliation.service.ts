@@ -4,7 +4,7 @@ import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-re
 import { applyFetchedReport, applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
 import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
-import { findRecipients, markSent } from '../messages/messages.repository';
+import { findMessage, findRecipients, markSent } from '../messages/messages.repository';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
@@ -174,7 +174,9 @@ export async function resolveSendsInDoubt(
       continue;
     }
     const to = (await findRecipients(db, message.id)).map((r) => r.msisdn);
-    if (!batch || !sameBatch(batch, { body: message.body, to })) {
+    // A batch another message already holds is that one's: two identical sends under one reference.
+    const taken = batch ? (await findMessage(db, batch.id))?.batch_id === batch.id : false;
+    if (!batch || taken || !sameBatch(batch, { body: message.body, to })) {
       // Held past the window in which it could qualify again.
       await holdMessage(db, message.id, owner, iso(Date.parse(message.created_at) + DOUBT_WINDOW_MS + 1));
       log.info(context, 'send in doubt not found at sinch: it was never sent');
