@@ -62,57 +62,44 @@ afterEach(() => {
   cleanup = [];
 });
 
+/** Starts the service on a Sinch that answers after `sinchDelayMs`, sends, then SIGTERMs mid-send. */
+async function sigtermDuringSend(sinchDelayMs: number, env: Record<string, string> = {}) {
+  const sinch = await slowSinch(sinchDelayMs);
+  cleanup.push(() => sinch.server.close());
+  const service = await startService({
+    SINCH_SERVICE_PLAN_ID: 'plan',
+    SINCH_API_TOKEN: 'test-token-not-real',
+    SINCH_NUMBER: '+15550001111',
+    SINCH_API_BASE_URL: sinch.url,
+    ...env,
+  });
+  cleanup.push(() => service.child.kill('SIGKILL'));
+
+  const inFlight = fetch(`http://127.0.0.1:${service.port}/send-sms`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: '+15551234567', message: 'Hello' }),
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
+  service.child.kill('SIGTERM');
+  return { res: await inFlight, exitCode: await exited, output: service.output };
+}
+
 describe('graceful shutdown', () => {
   it('When SIGTERM arrives while a send is in flight, then the send still gets its 202 and the process exits 0', async () => {
-    const sinch = await slowSinch(800);
-    cleanup.push(() => sinch.server.close());
-    const service = await startService({
-      SINCH_SERVICE_PLAN_ID: 'plan',
-      SINCH_API_TOKEN: 'test-token-not-real',
-      SINCH_NUMBER: '+15550001111',
-      SINCH_API_BASE_URL: sinch.url,
-    });
-    cleanup.push(() => service.child.kill('SIGKILL'));
+    const { res, exitCode, output } = await sigtermDuringSend(800);
 
-    const inFlight = fetch(`http://127.0.0.1:${service.port}/send-sms`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ to: '+15551234567', message: 'Hello' }),
-    });
-    await new Promise((r) => setTimeout(r, 200));
-    const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
-    service.child.kill('SIGTERM');
-
-    const res = await inFlight;
     expect(res.status).toBe(202);
-    expect(await exited).toBe(0);
-    expect(service.output()).toContain('shut down cleanly');
+    expect(exitCode).toBe(0);
+    expect(output()).toContain('shut down cleanly');
   });
 
   it('When SIGTERM arrives during a send slower than ten seconds, then the send still gets its 202 and the process exits 0', async () => {
-    const sinch = await slowSinch(11_000);
-    cleanup.push(() => sinch.server.close());
-    const service = await startService({
-      SINCH_SERVICE_PLAN_ID: 'plan',
-      SINCH_API_TOKEN: 'test-token-not-real',
-      SINCH_NUMBER: '+15550001111',
-      SINCH_API_BASE_URL: sinch.url,
-      SINCH_TIMEOUT_MS: '20000',
-    });
-    cleanup.push(() => service.child.kill('SIGKILL'));
+    const { res, exitCode } = await sigtermDuringSend(11_000, { SINCH_TIMEOUT_MS: '20000' });
 
-    const inFlight = fetch(`http://127.0.0.1:${service.port}/send-sms`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ to: '+15551234567', message: 'Hello' }),
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
-    service.child.kill('SIGTERM');
-
-    const res = await inFlight;
     expect(res.status).toBe(202);
-    expect(await exited).toBe(0);
+    expect(exitCode).toBe(0);
   }, 40_000);
 
   it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async () => {

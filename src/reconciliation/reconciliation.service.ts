@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database';
-import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-reports.repository';
-import { applyFetchedReport, applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
+import { applyRecipientReport } from '../delivery-reports/delivery-reports.repository';
+import { applyFetchedReport } from '../delivery-reports/delivery-reports.service';
 import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
-import { findMessage, findRecipients, markSent } from '../messages/messages.repository';
+import { findMessage, findRecipients } from '../messages/messages.repository';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
-import { BATCH_LIMITS } from '../sinch/batches.schemas';
-import type { SinchClient } from '../sinch/sinch.client';
-import { sameBatch } from '../sinch/sinch.client';
+import { defaultExpiry, storeBatch } from '../sending/send-sms.service';
+import { LOOKUP_WINDOW_MS, lookupSince } from '../sinch/batches.schemas';
+import { type SinchClient, sameBatch } from '../sinch/sinch.client';
 import {
   claimMessage,
   findMessagesToReconcile,
@@ -130,11 +130,6 @@ async function markNoReport(
 
 export type DoubtResult = { adopted: number; notFound: number; failed: number };
 
-/** Sinch lists batches for 14 days; a day of margin. */
-const DOUBT_WINDOW_MS = 13 * 86_400_000;
-/** Looked up from a little before the message was stored: clocks differ. */
-const LOOKUP_SLACK_MS = 10 * 60_000;
-
 /**
  * Sends whose call to Sinch ended in doubt (a timeout, a dropped connection) and that no report has
  * settled since: asks Sinch for a batch with the message's client reference, this body and these
@@ -156,7 +151,7 @@ export async function resolveSendsInDoubt(
     db,
     now,
     iso(nowMs - settings.afterMs),
-    iso(nowMs - DOUBT_WINDOW_MS),
+    iso(nowMs - LOOKUP_WINDOW_MS),
     settings.batchSize,
   );
   for (const message of due) {
@@ -166,8 +161,10 @@ export async function resolveSendsInDoubt(
     const context = { messageId: message.id, clientReference: message.client_reference };
     let batch: Awaited<ReturnType<SinchClient['findBatchByClientReference']>>;
     try {
-      const since = iso(Date.parse(message.created_at) - LOOKUP_SLACK_MS);
-      batch = await deps.sinch.findBatchByClientReference(message.client_reference, since);
+      batch = await deps.sinch.findBatchByClientReference(
+        message.client_reference,
+        lookupSince(message.created_at),
+      );
     } catch (err) {
       log.warn({ err, ...context }, 'reconciliation: sinch could not say whether it has this send');
       result.failed += 1;
@@ -178,21 +175,21 @@ export async function resolveSendsInDoubt(
     const taken = batch ? (await findMessage(db, batch.id))?.batch_id === batch.id : false;
     if (!batch || taken || !sameBatch(batch, { body: message.body, to })) {
       // Held past the window in which it could qualify again.
-      await holdMessage(db, message.id, owner, iso(Date.parse(message.created_at) + DOUBT_WINDOW_MS + 1));
+      await holdMessage(db, message.id, owner, iso(Date.parse(message.created_at) + LOOKUP_WINDOW_MS + 1));
       log.info(context, 'send in doubt not found at sinch: it was never sent');
       result.notFound += 1;
       continue;
     }
     const found = batch;
     const expireAt =
-      normalizeTimestamp(found.expire_at) ??
-      iso(Date.parse(found.created_at ?? message.created_at) + BATCH_LIMITS.maxExpiryMs);
+      normalizeTimestamp(found.expire_at) ?? defaultExpiry(found.created_at ?? message.created_at);
     try {
-      await db.transaction().execute(async (trx) => {
-        await lockBatch(trx, found.id);
-        await markSent(trx, message.id, { id: found.id, expireAt }, now);
-        await applyUnmatchedCallbacks(trx, found.id, message.client_reference, now, log, deps.optOuts);
-      });
+      await storeBatch(
+        deps,
+        { id: message.id, clientReference: message.client_reference },
+        { id: found.id, expireAt },
+        log,
+      );
       await releaseMessage(db, message.id, owner);
       result.adopted += 1;
       log.info({ ...context, batchId: found.id }, 'send in doubt found at sinch: it was sent');

@@ -10,16 +10,11 @@ import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
 import { findMessage, insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
-import { BATCH_LIMITS } from '../sinch/batches.schemas';
+import { BATCH_LIMITS, LOOKUP_WINDOW_MS, lookupSince } from '../sinch/batches.schemas';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
 import type { SendSmsBody } from './send-sms.schemas';
-
-/** How far back Sinch's `GET /batches` can list (14 days), less a day of margin. */
-const LOOKUP_WINDOW_MS = 13 * 86_400_000;
-/** Looked up from a little before the message was stored: clocks differ. */
-const LOOKUP_SLACK_MS = 10 * 60_000;
 
 export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db; optOuts: OptOutRules };
 
@@ -115,9 +110,7 @@ export async function sendSms(
         max_number_of_message_parts: config.maxMessageParts > 0 ? config.maxMessageParts : undefined,
       },
       // A resumed send may have reached Sinch before the process died: look it up first.
-      resumed
-        ? { mayExistSince: new Date(Date.parse(resumed.created_at) - LOOKUP_SLACK_MS).toISOString() }
-        : {},
+      resumed ? { mayExistSince: lookupSince(resumed.created_at) } : {},
     );
     batchId = batch.id;
     expireAt =
@@ -130,14 +123,7 @@ export async function sendSms(
   }
 
   try {
-    const now = new Date().toISOString();
-    const early = await db.transaction().execute(async (trx) => {
-      await lockBatch(trx, batchId);
-      await markSent(trx, messageId, { id: batchId, expireAt }, now);
-      return applyUnmatchedCallbacks(trx, batchId, clientReference, now, log, deps.optOuts);
-    });
-    if (early > 0)
-      log.info({ messageId, batchId, applied: early }, 'applied reports that arrived before the batch');
+    await storeBatch(deps, { id: messageId, clientReference }, { id: batchId, expireAt }, log);
   } catch (err) {
     // Sinch has the batch: answering an error would invite a second send. The row exists as Pending
     // with our client reference, so its reports still find it.
@@ -147,8 +133,32 @@ export async function sendSms(
   return { messageId, batchId, clientReference };
 }
 
+/**
+ * Records the batch Sinch holds for a message: Sent, with its batch id and expiry, and the reports
+ * that arrived before it (kept as unmatched) applied, under the batch's lock.
+ */
+export async function storeBatch(
+  deps: Pick<SendSmsDeps, 'db' | 'optOuts'>,
+  message: { id: string; clientReference: string },
+  batch: { id: string; expireAt: string | null },
+  log: Logger,
+): Promise<void> {
+  const now = new Date().toISOString();
+  const early = await deps.db.transaction().execute(async (trx) => {
+    await lockBatch(trx, batch.id);
+    await markSent(trx, message.id, batch, now);
+    return applyUnmatchedCallbacks(trx, batch.id, message.clientReference, now, log, deps.optOuts);
+  });
+  if (early > 0) {
+    log.info(
+      { messageId: message.id, batchId: batch.id, applied: early },
+      'applied reports that arrived before the batch',
+    );
+  }
+}
+
 /** Sinch's default and maximum: delivery attempts stop three days after the batch is sent. */
-function defaultExpiry(createdAt: string | undefined): string {
+export function defaultExpiry(createdAt: string | undefined): string {
   const from = normalizeTimestamp(createdAt) ?? new Date().toISOString();
   return new Date(Date.parse(from) + BATCH_LIMITS.maxExpiryMs).toISOString();
 }

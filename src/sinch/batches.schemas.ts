@@ -11,6 +11,14 @@ export const BATCH_LIMITS = {
   maxExpiryMs: 3 * 24 * 3600 * 1000,
 } as const;
 
+/** How far back a batch is looked up by client reference: Sinch lists 14 days; a day of margin. */
+export const LOOKUP_WINDOW_MS = 13 * 86_400_000;
+
+/** Where a lookup for a message starts: ten minutes before it was stored, as clocks differ. */
+export function lookupSince(storedAt: string): string {
+  return new Date(Date.parse(storedAt) - 10 * 60_000).toISOString();
+}
+
 export const deliveryReportTypeSchema = z.enum(DELIVERY_REPORT_TYPES);
 
 /** Body of `POST /xms/v1/{plan}/batches` for an `mt_text` batch, as far as we use it. */
