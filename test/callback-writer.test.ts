@@ -96,7 +96,7 @@ describe.each(DB_KINDS)('the callback writer on %s', (kind) => {
     expect(stored.map((r) => r.batch_id)).toEqual(batchIds.filter((id) => id !== POISON).sort());
   });
 
-  it('When the writer is idle, then a callback is committed on its own and later ones still get written', async () => {
+  it('When callbacks come one after another, each waiting for the last, then every one is written', async () => {
     const db = await openFresh(kind);
     const writer = createCallbackWriter(db, optOutRules(undefined));
 
