@@ -1,41 +1,68 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp } from 'pino-http';
+import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id: the caller's `X-Request-Id` when sane, else a new UUID. */
+    id: string;
+    /** A logger whose lines carry this request's id, method and url. */
+    log: Logger;
+  }
+  interface ServerResponse {
+    /** The fault behind a 5xx, set by the error handler: logged with the request's line. */
+    err?: Error;
+  }
+}
+
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The level of a finished request's line: errors and 5xx at error, 4xx at warn, the rest at info. */
+function levelOf(res: Response): 'error' | 'warn' | 'info' {
+  if (res.err || res.statusCode >= 500) return 'error';
+  if (res.statusCode >= 400) return 'warn';
+  return 'info';
+}
 
 /**
  * A request id per request (an incoming `X-Request-Id` is honoured when it is sane, and echoed),
  * a child logger on `req.log`, and one line per finished request.
+ *
+ * Written here rather than taken from pino-http, which builds a child logger (serialising the request)
+ * for every request whether or not anything is logged: under a flood of callbacks at level warn that
+ * alone took a fifth of the service's rate. Here the child is made on first use, and the request's line
+ * costs nothing when its level is off.
  */
 export function requestLogging(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel(_req, res, err) {
-      if (err || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return 'info';
-    },
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    // pino-http invents an Error with a stack into itself for every 5xx; keep only real errors.
-    customErrorObject: (_req, res, _err, val: Record<string, unknown>) =>
-      (res as ServerResponse & { err?: unknown }).err ? val : { ...val, err: undefined },
-    customSuccessMessage: (req, res, time) =>
-      `${req.method} ${req.url} ${res.statusCode} ${Math.round(time)}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${req.url} ${res.statusCode}`,
-  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const startedAt = performance.now();
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+
+    let child: Logger | undefined;
+    const requestLogger = () => {
+      child ??= logger.child({ req: { id, method: req.method, url: req.originalUrl } });
+      return child;
+    };
+    Object.defineProperty(req, 'log', { get: requestLogger, configurable: true, enumerable: false });
+
+    // 'close' follows 'finish' on every response, and comes alone when the client went away first.
+    res.once('close', () => {
+      const level = res.writableFinished ? levelOf(res) : 'warn';
+      if (!logger.isLevelEnabled(level)) return;
+      const responseTime = Math.round(performance.now() - startedAt);
+      const line = {
+        res: { statusCode: res.statusCode },
+        responseTime,
+        ...(res.err ? { err: res.err } : {}),
+      };
+      const message = res.writableFinished
+        ? `${req.method} ${req.originalUrl} ${res.statusCode} ${responseTime}ms`
+        : `${req.method} ${req.originalUrl} closed by the client before the answer`;
+      requestLogger()[level](line, message);
+    });
+    next();
+  };
 }
