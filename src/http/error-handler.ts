@@ -91,7 +91,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     sendError(res, known.code, known.message, known.details);
     return;
   }
-  // pino-http logs the request once, at error level, with this error and the request id.
+  // The request's own line (http/request-logging.ts) logs it once, at error level, with the request id.
   res.err = err instanceof Error ? err : new Error(String(err));
   sendError(res, 'INTERNAL_ERROR', 'Something went wrong on our side.');
 };
