@@ -1,5 +1,7 @@
+import { once } from 'node:events';
+import { type AddressInfo, connect } from 'node:net';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { makeTestApp } from './helpers/app';
 
 describe('GET /health', () => {
@@ -33,6 +35,42 @@ describe('every route', () => {
     const { app } = await makeTestApp();
     const res = await request(app).get('/health').set('X-Request-Id', '<script>'.repeat(40));
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('When a request is answered, then one line at info gives its method, path, status and time under its id', async () => {
+    const { app, logs } = await makeTestApp();
+    const res = await request(app).get('/health?probe=1');
+    const id = res.headers['x-request-id'];
+    const lines = logs.lines.filter((l) => (l.req as { id?: string } | undefined)?.id === id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      req: { id, method: 'GET', url: '/health?probe=1' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      msg: expect.stringMatching(/^GET \/health\?probe=1 200 \d+ms$/),
+    });
+  });
+
+  it('When the client goes away before the answer, then its request is logged at warn as closed by the client', async () => {
+    const { app, logs } = await makeTestApp();
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onTestFinished(() => new Promise<void>((done) => server.close(() => done())));
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    // Promises 100 bytes of body, sends 9, then hangs up while the body is still being read.
+    socket.write('POST /webhooks/dlr HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n{"type":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+
+    await vi.waitFor(() => {
+      const closed = logs.lines.filter(
+        (l) => l.msg === 'POST /webhooks/dlr closed by the client before the answer',
+      );
+      expect(closed).toHaveLength(1);
+      expect(closed[0]).toMatchObject({ level: 'warn', req: { method: 'POST', url: '/webhooks/dlr' } });
+    });
   });
 
   it('When the app answers, then it does not advertise Express', async () => {
