@@ -247,6 +247,35 @@ describe('fuzzing every endpoint', () => {
     );
   });
 
+  it('When GET /messages and GET /opt-outs get random query strings, then no 5xx', async () => {
+    const app = await fuzzApp();
+    const key = fc.oneof(
+      fc.constantFrom('limit', 'cursor', 'status', 'recipient', 'since', 'until', '__proto__', 'constructor'),
+      hostileString,
+    );
+    const value = fc.oneof(
+      hostileString,
+      fc.constantFrom('0', '-1', '1e3', '50.5', '201', 'Delivered', 'delivered', '+15551234567'),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.base64String({ maxLength: 80 }),
+    );
+    // Each pair percent-encoded, or sent as it is (brackets make qs build arrays and objects).
+    const pair = fc.oneof(
+      fc.tuple(key, value).map(([k, v]) => `${pathSegment(k)}=${pathSegment(v)}`),
+      fc.tuple(key, value).map(([k, v]) => `${k}[]=${pathSegment(v)}`),
+      fc.tuple(key, key, value).map(([k, sub, v]) => `${k}[${pathSegment(sub)}]=${pathSegment(v)}`),
+      fc.stringMatching(/^[\x21-\x7e]{0,40}$/).map((raw) => raw.replace(/#/g, '%23')),
+    );
+    const query = fc.array(pair, { maxLength: 6 }).map((pairs) => pairs.join('&'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/messages', '/opt-outs'), query, async (path, q) => {
+        const res = await request(app).get(`${path}?${q}`).set('Authorization', `Bearer ${API_KEY}`);
+        expectSane(res, `get ${path}?${q}`);
+      }),
+      RUNS,
+    );
+  });
+
   it('When any method and path are requested with random headers, then no 5xx', async () => {
     const app = await fuzzApp();
     const method = fc.constantFrom(
