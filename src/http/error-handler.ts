@@ -88,6 +88,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     if (known.status >= 500 && !(err instanceof SinchError) && known.code !== 'DAILY_CAP_REACHED') {
       res.err = known;
     }
+    if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
     sendError(res, known.code, known.message, known.details);
     return;
   }

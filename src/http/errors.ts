@@ -68,14 +68,18 @@ export class AppError extends Error {
   override readonly name = 'AppError';
   readonly status: number;
 
+  /** Sent as Retry-After: when trying again can work (a limit that frees up). */
+  readonly retryAfterSeconds?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.status = statusForCode(code);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

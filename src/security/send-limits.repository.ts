@@ -1,11 +1,12 @@
-import type { Db } from '../db/database';
+import { PostgresAdapter, sql } from 'kysely';
+import type { Handle } from '../db/database';
 import { SEND_STATUS } from '../delivery-reports/delivery-status';
 
 // A send Sinch refused outright cost nothing and reached no one, so it does not count.
 
 /** Per number (digits only): messages to it created since `sinceIso`, and the oldest of them. */
 export async function countToNumbersSince(
-  db: Db,
+  db: Handle,
   msisdns: string[],
   sinceIso: string,
 ): Promise<Map<string, { count: number; oldest: string | null }>> {
@@ -29,7 +30,7 @@ export async function countToNumbersSince(
 }
 
 /** SMS (one per recipient) created since `sinceIso`, all destinations together. */
-export async function countSince(db: Db, sinceIso: string): Promise<number> {
+export async function countSince(db: Handle, sinceIso: string): Promise<number> {
   const row = await db
     .selectFrom('recipients')
     .innerJoin('messages', 'messages.id', 'recipients.message_id')
@@ -38,4 +39,14 @@ export async function countSince(db: Db, sinceIso: string): Promise<number> {
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .executeTakeFirst();
   return Number(row?.count ?? 0);
+}
+
+/**
+ * Serialises, until the transaction ends, the transactions that count today's messages and then store
+ * one, across instances. SQLite runs one transaction at a time already.
+ */
+export async function lockSendCount(db: Handle): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`select pg_advisory_xact_lock(hashtext('send-limits:daily-count'))`.execute(db);
+  }
 }

@@ -1,27 +1,30 @@
 import type { Config } from '../config';
-import type { Db } from '../db/database';
+import type { Db, Handle } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
-import { countSince, countToNumbersSince } from './send-limits.repository';
+import { lockNumber } from '../opt-outs/opt-outs.repository';
+import { countSince, countToNumbersSince, lockSendCount } from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;
 const STATUS_CACHE_MS = 5_000;
 const DAY_MS = 86_400_000;
 
-/** A limit refused the send: the error to answer and, when known, when trying again can work. */
-export type SendRefusal = { error: AppError; retryAfterSeconds?: number };
-
 /** Numbers (digits only) a limit refused, and a refusal of the whole send (the daily cap). */
-export type SendCheck = { refused: Map<string, SendRefusal>; batch?: SendRefusal };
+export type SendCheck = { refused: Map<string, AppError>; batch?: AppError };
 
 export type SendGuard = {
   /**
    * Refuses a send that breaks the allow-list, the per-number velocity limit or the daily cap,
-   * before anything is stored or sent. Counts come from the database, so they hold across instances;
-   * check-then-insert is not atomic, so concurrent requests can overshoot a limit by their number.
-   * That is fine for a guard rail against pumping, which is about thousands, not a few.
+   * before anything is stored or sent: numbers over a limit are named, to be skipped. Counts come
+   * from the database, so they hold across instances.
    */
   check(msisdns: string[], log: Logger): Promise<SendCheck>;
+  /**
+   * The same limits again, inside the transaction that stores the send, with the numbers (and the
+   * daily count) locked until it commits: of concurrent requests that all passed `check`, only as many
+   * as the limits allow are stored; the others get the refusal, which the caller throws.
+   */
+  reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined>;
   /** PAUSED while the daily cap is reached. */
   sendingStatus(): Promise<'ACTIVE' | 'PAUSED'>;
 };
@@ -45,9 +48,9 @@ export function createSendGuard(
   let lastStatus: { at: number; value: 'ACTIVE' | 'PAUSED' } | undefined;
 
   // The database's word on the cap; the pause is logged once when it starts and once when it ends.
-  async function capReached(nowMs: number, adding = 0): Promise<boolean> {
+  async function capReached(db: Handle, nowMs: number, adding = 0): Promise<boolean> {
     if (maxPerDay === 0) return false;
-    const sentToday = await countSince(deps.db, new Date(startOfUtcDay(nowMs)).toISOString());
+    const sentToday = await countSince(db, new Date(startOfUtcDay(nowMs)).toISOString());
     // With nothing to add, the question is whether one more message would pass.
     const reached = sentToday + Math.max(adding, 1) > maxPerDay;
     if (reached && !paused) {
@@ -59,25 +62,20 @@ export function createSendGuard(
     return reached;
   }
 
-  /** Per-number refusals: outside the allow-list, or over the hourly limit for that number. */
-  async function perNumber(msisdns: string[], nowMs: number, log: Logger): Promise<Map<string, SendRefusal>> {
-    const refused = new Map<string, SendRefusal>();
-    if (allowedDestinationPrefixes.length > 0) {
-      const allowed = allowedDestinationPrefixes.map((p) => `+${p}`).join(', ');
-      for (const msisdn of msisdns) {
-        if (allowedDestinationPrefixes.some((prefix) => msisdn.startsWith(prefix))) continue;
-        log.warn({ destination: maskMsisdn(msisdn) }, 'send refused: destination outside the allow-list');
-        refused.set(msisdn, {
-          error: new AppError(
-            'FORBIDDEN_DESTINATION',
-            `Sending to this destination is not allowed; allowed prefixes: ${allowed}.`,
-          ),
-        });
-      }
-    }
-    const open = msisdns.filter((m) => !refused.has(m));
-    if (maxPerNumberPerHour === 0 || open.length === 0) return refused;
-    const counts = await countToNumbersSince(deps.db, open, new Date(nowMs - HOUR_MS).toISOString());
+  function capRefusal(nowMs: number): AppError {
+    return new AppError(
+      'DAILY_CAP_REACHED',
+      `The daily cap of ${maxPerDay} messages is reached: sending is paused until 00:00 UTC.`,
+      undefined,
+      { retryAfterSeconds: Math.ceil((startOfUtcDay(nowMs) + DAY_MS - nowMs) / 1000) },
+    );
+  }
+
+  /** Numbers already at their hourly limit, each with its refusal. */
+  async function overHourlyLimit(db: Handle, msisdns: string[], nowMs: number, log: Logger) {
+    const refused = new Map<string, AppError>();
+    if (maxPerNumberPerHour === 0 || msisdns.length === 0) return refused;
+    const counts = await countToNumbersSince(db, msisdns, new Date(nowMs - HOUR_MS).toISOString());
     for (const [msisdn, { count, oldest }] of counts) {
       if (count < maxPerNumberPerHour) continue;
       log.warn(
@@ -86,14 +84,39 @@ export function createSendGuard(
       );
       // At the earliest, a slot frees when the oldest message in the window leaves it.
       const freesAt = oldest ? Date.parse(oldest) + HOUR_MS : nowMs + HOUR_MS;
-      refused.set(msisdn, {
-        retryAfterSeconds: Math.max(1, Math.ceil((freesAt - nowMs) / 1000)),
-        error: new AppError(
+      refused.set(
+        msisdn,
+        new AppError(
           'DESTINATION_RATE_LIMITED',
           `Too many messages to this number: at most ${maxPerNumberPerHour} an hour.`,
+          undefined,
+          { retryAfterSeconds: Math.max(1, Math.ceil((freesAt - nowMs) / 1000)) },
         ),
-      });
+      );
     }
+    return refused;
+  }
+
+  /** Per-number refusals: outside the allow-list, or over the hourly limit for that number. */
+  async function perNumber(msisdns: string[], nowMs: number, log: Logger): Promise<Map<string, AppError>> {
+    const refused = new Map<string, AppError>();
+    if (allowedDestinationPrefixes.length > 0) {
+      const allowed = allowedDestinationPrefixes.map((p) => `+${p}`).join(', ');
+      for (const msisdn of msisdns) {
+        if (allowedDestinationPrefixes.some((prefix) => msisdn.startsWith(prefix))) continue;
+        log.warn({ destination: maskMsisdn(msisdn) }, 'send refused: destination outside the allow-list');
+        refused.set(
+          msisdn,
+          new AppError(
+            'FORBIDDEN_DESTINATION',
+            `Sending to this destination is not allowed; allowed prefixes: ${allowed}.`,
+          ),
+        );
+      }
+    }
+    const open = msisdns.filter((m) => !refused.has(m));
+    for (const [msisdn, refusal] of await overHourlyLimit(deps.db, open, nowMs, log))
+      refused.set(msisdn, refusal);
     return refused;
   }
 
@@ -104,13 +127,8 @@ export function createSendGuard(
       const accepted = msisdns.length - refused.size;
       // A send may change the count: the next health probe counts afresh.
       lastStatus = undefined;
-      if (accepted > 0 && (await capReached(nowMs, accepted))) {
-        const retryAfterSeconds = Math.ceil((startOfUtcDay(nowMs) + DAY_MS - nowMs) / 1000);
-        const error = new AppError(
-          'DAILY_CAP_REACHED',
-          `The daily cap of ${maxPerDay} messages is reached: sending is paused until 00:00 UTC.`,
-        );
-        return { refused, batch: { error, retryAfterSeconds } };
+      if (accepted > 0 && (await capReached(deps.db, nowMs, accepted))) {
+        return { refused, batch: capRefusal(nowMs) };
       }
       return { refused };
     } catch (error) {
@@ -118,13 +136,26 @@ export function createSendGuard(
     }
   }
 
+  async function reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined> {
+    if (maxPerNumberPerHour === 0 && maxPerDay === 0) return undefined;
+    const nowMs = now();
+    // One lock order everywhere: the day's count first, then the numbers in order.
+    if (maxPerDay > 0) await lockSendCount(trx);
+    if (maxPerNumberPerHour > 0) for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
+    const [first] = (await overHourlyLimit(trx, msisdns, nowMs, log)).values();
+    if (first) return first;
+    lastStatus = undefined;
+    return (await capReached(trx, nowMs, msisdns.length)) ? capRefusal(nowMs) : undefined;
+  }
+
   return {
     check,
+    reserve,
     // Health probes call this often and unauthenticated: count at most every few seconds.
     sendingStatus: async () => {
       const nowMs = now();
       if (!lastStatus || nowMs - lastStatus.at >= STATUS_CACHE_MS) {
-        lastStatus = { at: nowMs, value: (await capReached(nowMs)) ? 'PAUSED' : 'ACTIVE' };
+        lastStatus = { at: nowMs, value: (await capReached(deps.db, nowMs)) ? 'PAUSED' : 'ACTIVE' };
       }
       return lastStatus.value;
     },

@@ -3,7 +3,7 @@ import type { Db } from '../db/database';
 import { AppError, type ErrorCode, storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { findOptedOut } from '../opt-outs/opt-outs.repository';
-import type { SendGuard, SendRefusal } from '../security/send-limits.service';
+import type { SendGuard } from '../security/send-limits.service';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import { analyzeBody, type SmsEncoding } from '../sinch/encoding';
 import type { SendSmsBody } from './send-sms.schemas';
@@ -18,7 +18,7 @@ export type SendPlan = {
   /** SMS parts per recipient. */
   parts: number;
   /** Set when nothing can be sent: every number was refused, or the daily cap would be passed. */
-  refusal?: SendRefusal;
+  refusal?: AppError;
 };
 
 /**
@@ -57,8 +57,8 @@ export async function planSend(
   for (const [msisdn, refusal] of check.refused) {
     skipped.push({
       to: byMsisdn.get(msisdn) ?? `+${msisdn}`,
-      code: refusal.error.code,
-      reason: refusal.error.message,
+      code: refusal.code,
+      reason: refusal.message,
     });
   }
   const recipients = candidates.filter((m) => !check.refused.has(m)).map((m) => byMsisdn.get(m) ?? `+${m}`);
@@ -70,12 +70,12 @@ export async function planSend(
 }
 
 /** Every number was refused: the answer is the first reason, with each number's in `details` for a bulk send. */
-function refuseAll(skipped: Skipped[], refused: Map<string, SendRefusal>, bulk: boolean): SendRefusal {
+function refuseAll(skipped: Skipped[], refused: Map<string, AppError>, bulk: boolean): AppError {
   const [first] = skipped;
   if (!first) throw new Error('refuseAll needs at least one refused number');
   const retryAfter = [...refused.values()].map((r) => r.retryAfterSeconds ?? 0);
   const retryAfterSeconds =
     retryAfter.length > 0 && Math.min(...retryAfter) > 0 ? Math.min(...retryAfter) : undefined;
   const message = bulk ? `No recipient can be sent to: ${first.reason}` : first.reason;
-  return { error: new AppError(first.code, message, bulk ? { skipped } : undefined), retryAfterSeconds };
+  return new AppError(first.code, message, bulk ? { skipped } : undefined, { retryAfterSeconds });
 }

@@ -54,17 +54,11 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
           dryRun: true,
           ...cost,
           totalMessages: plan.refusal ? 0 : plan.recipients.length * plan.parts,
-          ...(plan.refusal
-            ? { refused: { code: plan.refusal.error.code, error: plan.refusal.error.message } }
-            : {}),
+          ...(plan.refusal ? { refused: { code: plan.refusal.code, error: plan.refusal.message } } : {}),
         });
         return;
       }
-      if (plan.refusal) {
-        if (plan.refusal.retryAfterSeconds !== undefined)
-          res.set('Retry-After', String(plan.refusal.retryAfterSeconds));
-        throw plan.refusal.error;
-      }
+      if (plan.refusal) throw plan.refusal;
       const result = await sendSms(deps, body, plan, req.log, idempotencyOf(res));
       res.status(202).json({ message: 'SMS send request accepted by Sinch.', ...result, ...cost });
     },

@@ -10,13 +10,21 @@ import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
 import { findMessage, insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
+import type { SendGuard } from '../security/send-limits.service';
 import { BATCH_LIMITS, LOOKUP_WINDOW_MS, lookupSince } from '../sinch/batches.schemas';
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
 import type { SendSmsBody } from './send-sms.schemas';
 
-export type SendSmsDeps = { config: Config; sinch: SinchClient; db: Db; optOuts: OptOutRules };
+export type SendSmsDeps = {
+  config: Config;
+  sinch: SinchClient;
+  db: Db;
+  optOuts: OptOutRules;
+  /** The limits, checked again as the send is stored (see SendGuard.reserve). */
+  sendGuard?: Pick<SendGuard, 'reserve'>;
+};
 
 export type SendSmsResult = { messageId: string; batchId: string; clientReference: string };
 
@@ -71,6 +79,8 @@ export async function sendSms(
   } else {
     try {
       await db.transaction().execute(async (trx) => {
+        const refusal = await deps.sendGuard?.reserve(trx, target.recipients.map(normalizeMsisdn), log);
+        if (refusal) throw refusal;
         await insertPendingMessage(
           trx,
           {
