@@ -28,11 +28,16 @@ function operatorTimestamp(nowMs: number): string {
 export class DeliverySimulator {
   constructor(private readonly options: DeliverySimulatorOptions) {}
 
-  /** Schedules the whole life of every recipient of a freshly created batch. */
+  /**
+   * Schedules the whole life of every recipient of a freshly created batch. A batch with `send_at` in
+   * the future waits for it, its recipients `Queued` until then (a cancel before then cancels them all).
+   */
   start(stored: StoredBatch): void {
     const { timers, stepDelayMs, slowReportMs } = this.options;
+    const sendAt = stored.batch.send_at ? Date.parse(stored.batch.send_at) : Number.NaN;
+    const wait = Number.isNaN(sendAt) ? 0 : Math.max(0, sendAt - Date.now());
     for (const state of stored.recipients.values()) {
-      const first = stepDelayMs();
+      const first = wait + stepDelayMs();
       const second = first + stepDelayMs();
       switch (state.scenario.pattern) {
         case 'normal':
@@ -49,7 +54,7 @@ export class DeliverySimulator {
           break;
         case 'slow':
           timers.after(first, () => this.dispatch(stored, state, true));
-          timers.after(Math.max(second, slowReportMs), () => this.finish(stored, state));
+          timers.after(Math.max(second, wait + slowReportMs), () => this.finish(stored, state));
           break;
       }
     }

@@ -1,3 +1,6 @@
+/** The longest delay setTimeout takes (about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * Every timer the emulator starts goes through here, so `stop()`/reset can cancel all of them
  * and tests never hang on a pending retry.
@@ -7,6 +10,11 @@ export class TimerSet {
 
   /** Runs `fn` after `ms` unless cleared first. */
   after(ms: number, fn: () => void): void {
+    // Node fires a longer timeout at once: wait in steps (a send_at weeks ahead).
+    if (ms > MAX_TIMEOUT_MS) {
+      this.after(MAX_TIMEOUT_MS, () => this.after(ms - MAX_TIMEOUT_MS, fn));
+      return;
+    }
     const handle = setTimeout(() => {
       this.timers.delete(handle);
       fn();

@@ -73,6 +73,37 @@ describe('delivery scenarios (per_recipient callbacks)', () => {
   });
 });
 
+describe('scheduled batches', () => {
+  it('When send_at is ahead, then recipients stay Queued and no report comes until then', async () => {
+    const sendAt = Date.now() + 1_200;
+    const res = await send(['+15551234567'], 'per_recipient', { send_at: new Date(sendAt).toISOString() });
+
+    await sleep(700);
+    expect(h.receiver.received).toHaveLength(0);
+    const before = await h.api('GET', `/batches/${res.body.id}/delivery_report/15551234567`);
+    expect(before.body).toMatchObject({ status: 'Queued', code: 400 });
+
+    await waitFor(() => h.receiver.received.length === 2, 5_000);
+    expect(timeline(h.receiver, '15551234567')).toEqual(['Dispatched/401', 'Delivered/0']);
+    expect(Math.min(...h.receiver.received.map((c) => Date.parse(String(c.body.at))))).toBeGreaterThanOrEqual(
+      sendAt,
+    );
+  });
+
+  it('When a scheduled batch is cancelled before send_at, then its recipients are Cancelled and nothing else comes', async () => {
+    const res = await send(['+15551234567'], 'per_recipient', {
+      send_at: new Date(Date.now() + 1_000).toISOString(),
+    });
+    // Long past the steps of an unscheduled batch (20 ms each here), still before send_at.
+    await sleep(400);
+    const cancel = await h.api('DELETE', `/batches/${res.body.id}`);
+    expect(cancel.status).toBe(200);
+
+    await sleep(1_200);
+    expect(timeline(h.receiver, '15551234567')).toEqual(['Cancelled/407']);
+  });
+});
+
 describe('delivery_report modes', () => {
   it('When full is asked, then one delivery_report_sms lists recipients per status once all are final', async () => {
     const res = await send(['+15551234567', '+15550100904'], 'full', { client_reference: 'ref-f' });
