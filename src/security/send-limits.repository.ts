@@ -1,4 +1,3 @@
-import { PostgresAdapter, sql } from 'kysely';
 import type { Handle } from '../db/database';
 import { SEND_STATUS } from '../delivery-reports/delivery-status';
 
@@ -39,14 +38,4 @@ export async function countSince(db: Handle, sinceIso: string): Promise<number> 
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
     .executeTakeFirst();
   return Number(row?.count ?? 0);
-}
-
-/**
- * Serialises, until the transaction ends, the transactions that count today's messages and then store
- * one, across instances. SQLite runs one transaction at a time already.
- */
-export async function lockSendCount(db: Handle): Promise<void> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    await sql`select pg_advisory_xact_lock(hashtext('send-limits:daily-count'))`.execute(db);
-  }
 }

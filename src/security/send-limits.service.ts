@@ -3,7 +3,7 @@ import type { Db, Handle } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { lockNumber } from '../opt-outs/opt-outs.repository';
-import { countSince, countToNumbersSince, lockSendCount } from './send-limits.repository';
+import { countSince, countToNumbersSince } from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;
 const STATUS_CACHE_MS = 5_000;
@@ -20,9 +20,11 @@ export type SendGuard = {
    */
   check(msisdns: string[], log: Logger): Promise<SendCheck>;
   /**
-   * The same limits again, inside the transaction that stores the send, with the numbers (and the
-   * daily count) locked until it commits: of concurrent requests that all passed `check`, only as many
-   * as the limits allow are stored; the others get the refusal, which the caller throws.
+   * The per-number limit again, inside the transaction that stores the send, with the numbers locked
+   * until it commits: of concurrent requests to a number that all passed `check`, only as many as its
+   * limit allows are stored; the others get the refusal, which the caller throws. The daily cap is not
+   * checked again: counting the day's messages under one lock would make every send wait in line
+   * behind a count that grows all day, so requests in flight together may pass the cap by their number.
    */
   reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined>;
   /** PAUSED while the daily cap is reached. */
@@ -137,15 +139,11 @@ export function createSendGuard(
   }
 
   async function reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined> {
-    if (maxPerNumberPerHour === 0 && maxPerDay === 0) return undefined;
-    const nowMs = now();
-    // One lock order everywhere: the day's count first, then the numbers in order.
-    if (maxPerDay > 0) await lockSendCount(trx);
-    if (maxPerNumberPerHour > 0) for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
-    const [first] = (await overHourlyLimit(trx, msisdns, nowMs, log)).values();
-    if (first) return first;
-    lastStatus = undefined;
-    return (await capReached(trx, nowMs, msisdns.length)) ? capRefusal(nowMs) : undefined;
+    if (maxPerNumberPerHour === 0) return undefined;
+    // In order, as every transaction that locks numbers takes them.
+    for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
+    const [first] = (await overHourlyLimit(trx, msisdns, now(), log)).values();
+    return first;
   }
 
   return {
