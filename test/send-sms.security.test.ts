@@ -1,6 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import * as dailySendCounts from '../src/db/migrations/0008-daily-send-counts';
 import { FAKE_SINCH, testConfig } from './helpers/app';
 import { DB_KINDS } from './helpers/databases';
 import {
@@ -210,6 +211,64 @@ describe.each(DB_KINDS)('POST /send-sms, per-number and daily limits (%s)', (kin
     nock.cleanAll();
   });
 
+  it('When more sends than the daily cap allows arrive at once, then only the cap is sent and the rest get 503', async () => {
+    const { app, db } = await makeSecureApp({ db: kind, config: limits(0, 3) });
+    fakeSinchAccepts(6);
+
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => postSend(app, { ...valid, to: `+1555000100${i}` })),
+    );
+
+    expect(answers.map((res) => res.status).sort()).toEqual([202, 202, 202, 503, 503, 503]);
+    for (const res of answers.filter((r) => r.status === 503)) expectError(res, 503, 'DAILY_CAP_REACHED');
+    const stored = await db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    expect(Number(stored?.n)).toBe(3);
+    const counted = await db.selectFrom('daily_send_counts').selectAll().execute();
+    expect(counted).toEqual([{ day: new Date().toISOString().slice(0, 10), sent: 3 }]);
+    nock.cleanAll();
+  });
+
+  it('When the service is upgraded, then the day count starts from the messages already sent today', async () => {
+    const { db } = await makeSecureApp({ db: kind, config: limits(0, 3) });
+    const today = new Date().toISOString();
+    const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const rows: Array<[string, string, string[]]> = [
+      ['m-today', 'Sent', ['15550000001', '15550000002']],
+      ['m-refused', 'SendRefused', ['15550000003']],
+      ['m-old', 'Sent', ['15550000004']],
+    ];
+    for (const [id, status, numbers] of rows) {
+      await db
+        .insertInto('messages')
+        .values({
+          id,
+          client_reference: id,
+          sender: '+15550001111',
+          body: 'hi',
+          send_status: status,
+          delivery_report: 'per_recipient',
+          created_at: id === 'm-old' ? lastWeek : today,
+          updated_at: today,
+        })
+        .execute();
+      for (const msisdn of numbers) {
+        await db
+          .insertInto('recipients')
+          .values({ message_id: id, msisdn, status, status_rank: 0, updated_at: today })
+          .execute();
+      }
+    }
+    await db.schema.dropTable('daily_send_counts').execute();
+
+    await dailySendCounts.up(db);
+
+    const counted = await db.selectFrom('daily_send_counts').selectAll().execute();
+    expect(counted).toEqual([{ day: today.slice(0, 10), sent: 2 }]);
+  });
+
   it('When the earlier messages are more than an hour old, then the number may be sent to again', async () => {
     const { app, db } = await makeSecureApp({ db: kind, config: limits(2, 100) });
     fakeSinchAccepts(3);
@@ -267,6 +326,10 @@ describe.each(DB_KINDS)('POST /send-sms, per-number and daily limits (%s)', (kin
     expect((await postSend(app, valid)).status).toBe(503);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString();
     await db.updateTable('messages').set({ created_at: yesterday }).execute();
+    await db
+      .updateTable('daily_send_counts')
+      .set({ day: yesterday.slice(0, 10) })
+      .execute();
 
     const res = await postSend(app, valid);
 

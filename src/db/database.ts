@@ -20,6 +20,7 @@ import * as sendOptions from './migrations/0004-send-options';
 import * as idempotentResume from './migrations/0005-idempotent-resume';
 import * as leanIndexes from './migrations/0006-lean-indexes';
 import * as sendsInDoubt from './migrations/0007-sends-in-doubt';
+import * as dailySendCounts from './migrations/0008-daily-send-counts';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-idempotent-resume': idempotentResume,
   '0006-lean-indexes': leanIndexes,
   '0007-sends-in-doubt': sendsInDoubt,
+  '0008-daily-send-counts': dailySendCounts,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -133,6 +133,13 @@ export type OptOutEventsTable = {
   outcome: string;
 };
 
+/** SMS (one per recipient) stored per UTC day, for the daily cap; a send Sinch refused is taken back off. */
+export type DailySendCountsTable = {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  sent: number;
+};
+
 export type Database = {
   messages: MessagesTable;
   recipients: RecipientsTable;
@@ -142,4 +149,5 @@ export type Database = {
   idempotency_keys: IdempotencyKeysTable;
   opt_outs: OptOutsTable;
   opt_out_events: OptOutEventsTable;
+  daily_send_counts: DailySendCountsTable;
 };

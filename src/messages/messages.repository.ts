@@ -67,26 +67,31 @@ export async function markSent(
 }
 
 /** Sinch refused or failed: the row stays, with the error, and recipients no report has reached yet say so. */
+/** Marks a pending send failed or refused; what changed, or undefined when it was no longer pending. */
 export async function markSendFailed(
   db: Db,
   id: string,
   status: typeof SEND_STATUS.failed | typeof SEND_STATUS.refused,
   error: { code: string; text: string },
   now: string,
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
+): Promise<{ createdAt: string; recipients: number } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const message = await trx
       .updateTable('messages')
       .set({ send_status: status, error_code: error.code, error_text: error.text, updated_at: now })
       .where('id', '=', id)
       .where('send_status', '=', SEND_STATUS.pending)
-      .execute();
-    await trx
+      .returning('created_at')
+      .executeTakeFirst();
+    const recipients = await trx
       .updateTable('recipients')
       .set({ status, updated_at: now })
       .where('message_id', '=', id)
       .where('status', '=', SEND_STATUS.pending)
-      .execute();
+      .executeTakeFirst();
+    return message
+      ? { createdAt: message.created_at, recipients: Number(recipients.numUpdatedRows) }
+      : undefined;
   });
 }
 

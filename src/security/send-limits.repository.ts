@@ -28,14 +28,33 @@ export async function countToNumbersSince(
   );
 }
 
-/** SMS (one per recipient) created since `sinceIso`, all destinations together. */
-export async function countSince(db: Handle, sinceIso: string): Promise<number> {
+/** The UTC day of an ISO timestamp, as daily_send_counts keys it. */
+export const utcDay = (iso: string) => iso.slice(0, 10);
+
+/** SMS (one per recipient) counted for a UTC day. */
+export async function dailyCount(db: Handle, day: string): Promise<number> {
   const row = await db
-    .selectFrom('recipients')
-    .innerJoin('messages', 'messages.id', 'recipients.message_id')
-    .where('messages.created_at', '>=', sinceIso)
-    .where('messages.send_status', '!=', SEND_STATUS.refused)
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .selectFrom('daily_send_counts')
+    .select('sent')
+    .where('day', '=', day)
     .executeTakeFirst();
-  return Number(row?.count ?? 0);
+  return Number(row?.sent ?? 0);
+}
+
+/**
+ * Adds `n` (negative to take back) to a day's count and returns the new total. On PostgreSQL the row
+ * stays locked until the transaction ends: concurrent sends add one after another, never past each other.
+ */
+export async function addToDailyCount(db: Handle, day: string, n: number): Promise<number> {
+  const row = await db
+    .insertInto('daily_send_counts')
+    .values({ day, sent: n })
+    .onConflict((oc) =>
+      oc
+        .column('day')
+        .doUpdateSet((eb) => ({ sent: eb('daily_send_counts.sent', '+', eb.ref('excluded.sent')) })),
+    )
+    .returning('sent')
+    .executeTakeFirstOrThrow();
+  return Number(row.sent);
 }

@@ -3,7 +3,7 @@ import type { Db, Handle } from '../db/database';
 import { AppError, storageUnavailable } from '../http/errors';
 import type { Logger } from '../logger';
 import { lockNumber } from '../opt-outs/opt-outs.repository';
-import { countSince, countToNumbersSince } from './send-limits.repository';
+import { addToDailyCount, countToNumbersSince, dailyCount, utcDay } from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;
 const STATUS_CACHE_MS = 5_000;
@@ -20,13 +20,15 @@ export type SendGuard = {
    */
   check(msisdns: string[], log: Logger): Promise<SendCheck>;
   /**
-   * The per-number limit again, inside the transaction that stores the send, with the numbers locked
-   * until it commits: of concurrent requests to a number that all passed `check`, only as many as its
-   * limit allows are stored; the others get the refusal, which the caller throws. The daily cap is not
-   * checked again: counting the day's messages under one lock would make every send wait in line
-   * behind a count that grows all day, so requests in flight together may pass the cap by their number.
+   * The limits again, inside the transaction that stores the send. The numbers are locked and recounted
+   * until it commits, so of concurrent requests to a number that all passed `check` only as many as its
+   * limit allows are stored. Then the send is added to the day's count, whose row stays locked until
+   * the commit, and refused if that passes the daily cap. A refusal is for the caller to throw: the
+   * transaction rolls back, the count with it.
    */
   reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined>;
+  /** Takes `n` SMS stored at `createdAt` back off their day's count (Sinch refused them). */
+  release(createdAt: string, n: number): Promise<void>;
   /** PAUSED while the daily cap is reached. */
   sendingStatus(): Promise<'ACTIVE' | 'PAUSED'>;
 };
@@ -49,10 +51,8 @@ export function createSendGuard(
   let paused = false;
   let lastStatus: { at: number; value: 'ACTIVE' | 'PAUSED' } | undefined;
 
-  // The database's word on the cap; the pause is logged once when it starts and once when it ends.
-  async function capReached(db: Handle, nowMs: number, adding = 0): Promise<boolean> {
-    if (maxPerDay === 0) return false;
-    const sentToday = await countSince(db, new Date(startOfUtcDay(nowMs)).toISOString());
+  // The pause is logged once when it starts and once when it ends.
+  function capState(sentToday: number, adding: number): boolean {
     // With nothing to add, the question is whether one more message would pass.
     const reached = sentToday + Math.max(adding, 1) > maxPerDay;
     if (reached && !paused) {
@@ -62,6 +62,13 @@ export function createSendGuard(
     }
     paused = reached;
     return reached;
+  }
+
+  // The database's word on the cap.
+  async function capReached(nowMs: number, adding = 0): Promise<boolean> {
+    if (maxPerDay === 0) return false;
+    const today = utcDay(new Date(nowMs).toISOString());
+    return capState(await dailyCount(deps.db, today), adding);
   }
 
   function capRefusal(nowMs: number): AppError {
@@ -129,7 +136,7 @@ export function createSendGuard(
       const accepted = msisdns.length - refused.size;
       // A send may change the count: the next health probe counts afresh.
       lastStatus = undefined;
-      if (accepted > 0 && (await capReached(deps.db, nowMs, accepted))) {
+      if (accepted > 0 && (await capReached(nowMs, accepted))) {
         return { refused, batch: capRefusal(nowMs) };
       }
       return { refused };
@@ -139,21 +146,36 @@ export function createSendGuard(
   }
 
   async function reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined> {
-    if (maxPerNumberPerHour === 0) return undefined;
-    // In order, as every transaction that locks numbers takes them.
-    for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
-    const [first] = (await overHourlyLimit(trx, msisdns, now(), log)).values();
-    return first;
+    const nowMs = now();
+    if (maxPerNumberPerHour > 0) {
+      // In order, as every transaction that locks numbers takes them; then the day's row, last.
+      for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
+      const [first] = (await overHourlyLimit(trx, msisdns, nowMs, log)).values();
+      if (first) return first;
+    }
+    // Counted whether or not there is a cap, so that one set later starts from the truth.
+    const sentToday = await addToDailyCount(trx, utcDay(new Date(nowMs).toISOString()), msisdns.length);
+    lastStatus = undefined;
+    // The total includes this send: over the cap only if it went past it.
+    if (maxPerDay > 0 && capState(sentToday - msisdns.length, msisdns.length)) return capRefusal(nowMs);
+    return undefined;
+  }
+
+  async function release(createdAt: string, n: number): Promise<void> {
+    if (n === 0) return;
+    await addToDailyCount(deps.db, utcDay(createdAt), -n);
+    lastStatus = undefined;
   }
 
   return {
     check,
     reserve,
+    release,
     // Health probes call this often and unauthenticated: count at most every few seconds.
     sendingStatus: async () => {
       const nowMs = now();
       if (!lastStatus || nowMs - lastStatus.at >= STATUS_CACHE_MS) {
-        lastStatus = { at: nowMs, value: (await capReached(deps.db, nowMs)) ? 'PAUSED' : 'ACTIVE' };
+        lastStatus = { at: nowMs, value: (await capReached(nowMs)) ? 'PAUSED' : 'ACTIVE' };
       }
       return lastStatus.value;
     },

@@ -23,7 +23,7 @@ export type SendSmsDeps = {
   db: Db;
   optOuts: OptOutRules;
   /** The limits, checked again as the send is stored (see SendGuard.reserve). */
-  sendGuard?: Pick<SendGuard, 'reserve'>;
+  sendGuard?: Pick<SendGuard, 'reserve' | 'release'>;
 };
 
 export type SendSmsResult = { messageId: string; batchId: string; clientReference: string };
@@ -128,7 +128,7 @@ export async function sendSms(
       normalizeTimestamp(input.expireAt) ??
       defaultExpiry(input.sendAt ?? batch.created_at);
   } catch (error) {
-    await recordFailure(db, messageId, error, log);
+    await recordFailure(deps, messageId, error, log);
     throw error;
   }
 
@@ -173,7 +173,12 @@ export function defaultExpiry(createdAt: string | undefined): string {
   return new Date(Date.parse(from) + BATCH_LIMITS.maxExpiryMs).toISOString();
 }
 
-async function recordFailure(db: Db, messageId: string, error: unknown, log: Logger): Promise<void> {
+async function recordFailure(
+  deps: Pick<SendSmsDeps, 'db' | 'sendGuard'>,
+  messageId: string,
+  error: unknown,
+  log: Logger,
+): Promise<void> {
   // A 4xx means Sinch will not send it; 429 only means "not now", like a 5xx.
   const refused = error instanceof SinchError && error.kind === 'rejected' && !error.retryable;
   const detail =
@@ -184,13 +189,15 @@ async function recordFailure(db: Db, messageId: string, error: unknown, log: Log
         }
       : { code: 'internal', text: 'unexpected error while calling Sinch' };
   try {
-    await markSendFailed(
-      db,
+    const changed = await markSendFailed(
+      deps.db,
       messageId,
       refused ? SEND_STATUS.refused : SEND_STATUS.failed,
       detail,
       new Date().toISOString(),
     );
+    // A send Sinch refused reached no one: it comes off the day's count.
+    if (refused && changed) await deps.sendGuard?.release(changed.createdAt, changed.recipients);
   } catch (err) {
     log.error({ err, messageId }, 'could not record the failed send');
   }
