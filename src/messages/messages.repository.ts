@@ -66,8 +66,10 @@ export async function markSent(
     .execute();
 }
 
-/** Sinch refused or failed: the row stays, with the error, and recipients no report has reached yet say so. */
-/** Marks a pending send failed or refused; what changed, or undefined when it was no longer pending. */
+/**
+ * Sinch refused or failed: the row stays, with the error, and recipients no report has reached yet say so.
+ * Returns when the message was stored and how many recipients changed; undefined when it was no longer pending.
+ */
 export async function markSendFailed(
   db: Db,
   id: string,
