@@ -78,8 +78,9 @@ export async function sendSms(
     log.warn({ messageId }, 'idempotent retry of a send that died: asking Sinch before sending again');
   } else {
     try {
+      const msisdns = target.recipients.map(normalizeMsisdn);
       await db.transaction().execute(async (trx) => {
-        const refusal = await deps.sendGuard?.reserve(trx, target.recipients.map(normalizeMsisdn), log);
+        const refusal = await deps.sendGuard?.reserve(trx, msisdns, log);
         if (refusal) throw refusal;
         await insertPendingMessage(
           trx,
@@ -94,7 +95,7 @@ export async function sendSms(
             encoding: target.encoding,
             parts: target.parts,
           },
-          target.recipients.map(normalizeMsisdn),
+          msisdns,
           new Date().toISOString(),
         );
         if (idempotency) await linkMessage(trx, idempotency.scopeKey, messageId);
