@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { keywordClash, type OptOutConfig } from './opt-outs/opt-out-settings';
 
-/** Regions Sinch serves the SMS REST API from with service-plan auth (sinch-sms-api.md §1). */
+/** Regions Sinch serves the SMS REST API from with service-plan auth (docs/sinch-sms-api.md §1). */
 export const SINCH_REGIONS = ['us', 'eu', 'au', 'br', 'ca'] as const;
 
 export const DELIVERY_REPORT_TYPES = [

@@ -14,7 +14,7 @@ import {
   WEBHOOK_SECRET,
 } from './helpers/security';
 
-// The real signed payload and test vector of sinch-sms-api.md §3b and §6.
+// The real signed payload and test vector of docs/sinch-sms-api.md §3b and §6.
 const VECTOR = {
   secret: 'SMSWebhooksSecret',
   body: '{"at":"2025-01-13T09:22:40.914Z","batch_id":"01JHFFHQ0P99JPPNQPJDV7JTBP","client_reference":"a client reference","code":0,"operator_status_at":"2025-01-13T09:22:00Z","recipient":"33662162466","status":"Delivered","type":"recipient_delivery_report_sms"}',

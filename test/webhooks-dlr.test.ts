@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { makeTestApp, sendThroughFakeSinch } from './helpers/app';
 
-// Payloads from sinch-sms-api.md §3 and §7.
+// Payloads from docs/sinch-sms-api.md §3 and §7.
 const SIGNED_BATCH = '01JHFFHQ0P99JPPNQPJDV7JTBP';
 const signedRecipientReport = `{"at":"2025-01-13T09:22:40.914Z","batch_id":"${SIGNED_BATCH}","client_reference":"a client reference","code":0,"operator_status_at":"2025-01-13T09:22:00Z","recipient":"33662162466","status":"Delivered","type":"recipient_delivery_report_sms"}`;
 

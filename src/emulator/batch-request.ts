@@ -3,7 +3,7 @@ import { type TextBatchRequest, textBatchRequestSchema } from '../sinch/batches.
 import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { EmulatedBatch } from './emulator.store';
 
-/** A Sinch error body (sinch-sms-api.md §2 "Errors") with the HTTP status to answer it with. */
+/** A Sinch error body (docs/sinch-sms-api.md §2 "Errors") with the HTTP status to answer it with. */
 export type SinchApiError = { status: number; code: string; text: string };
 
 export type ParsedBatchRequest =

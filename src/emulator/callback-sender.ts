@@ -31,7 +31,7 @@ export type CallbackSenderOptions = {
 };
 
 /**
- * Posts callbacks like Sinch (sinch-sms-api.md §5): 2xx done; 5xx, 429 or a transport error retried
+ * Posts callbacks like Sinch (docs/sinch-sms-api.md §5): 2xx done; 5xx, 429 or a transport error retried
  * after retryBaseMs, then doubling; any other 4xx dropped for good. Callbacks sharing a chain key
  * go out one after the other, each waiting until the previous is acknowledged or given up.
  */

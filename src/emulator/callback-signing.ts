@@ -4,7 +4,7 @@ import { newUlid } from './ids';
 export const SIGNATURE_ALGORITHM = 'HmacSHA256';
 
 /**
- * Sinch's SMS callback signature (sinch-sms-api.md §6):
+ * Sinch's SMS callback signature (docs/sinch-sms-api.md §6):
  * base64(HMAC-SHA256(utf8(secret), `${rawBody}.${nonce}.${timestamp}`)).
  */
 export function signSinchCallback(secret: string, rawBody: string, nonce: string, timestamp: string): string {

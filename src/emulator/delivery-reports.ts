@@ -4,7 +4,7 @@ import type { RecipientState, StoredBatch } from './emulator.store';
 export type BatchReportFilters = { statuses?: string[]; codes?: number[] };
 
 /**
- * A recipient report (sinch-sms-api.md §3b). Keys are in alphabetical order, as in the real signed
+ * A recipient report (docs/sinch-sms-api.md §3b). Keys are in alphabetical order, as in the real signed
  * payload, so bodies look byte-for-byte like Sinch's.
  */
 export function recipientReport(
@@ -25,7 +25,7 @@ export function recipientReport(
   return report;
 }
 
-/** A batch report (sinch-sms-api.md §3a): one entry per (code, status) that has recipients. */
+/** A batch report (docs/sinch-sms-api.md §3a): one entry per (code, status) that has recipients. */
 export function batchReport(
   stored: StoredBatch,
   full: boolean,

@@ -5,7 +5,7 @@ import type { DeliveryScenario } from './scenarios';
 
 export type DeliveryReportType = z.infer<typeof deliveryReportTypeSchema>;
 
-/** The batch object as the emulator answers it (sinch-sms-api.md §2), numbers without `+`. */
+/** The batch object as the emulator answers it (docs/sinch-sms-api.md §2), numbers without `+`. */
 export type EmulatedBatch = {
   id: string;
   to: string[];

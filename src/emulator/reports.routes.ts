@@ -13,7 +13,7 @@ function commaList(value: unknown): string[] | undefined {
   return value.split(',').map((item) => item.trim());
 }
 
-/** Delivery-report GETs and `POST /batches/dry_run` (sinch-sms-api.md §9). */
+/** Delivery-report GETs and `POST /batches/dry_run` (docs/sinch-sms-api.md §9). */
 export function createReportsRouter(store: EmulatorStore): Router {
   const router = Router({ mergeParams: true });
 

@@ -1,4 +1,4 @@
-/** Words that carriers and Sinch treat as opt-out on toll-free and short codes (sinch-sms-api.md §7). */
+/** Words that carriers and Sinch treat as opt-out on toll-free and short codes (docs/sinch-sms-api.md §7). */
 export const BUILT_IN_OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'] as const;
 /** Words that undo an opt-out. */
 export const BUILT_IN_OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'YES'] as const;

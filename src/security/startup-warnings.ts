@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { webhookAuthConfigured } from './webhook-auth.middleware';
 
-/** Sinch retries a failed callback for one to two days (sinch-sms-api.md §5). */
+/** Sinch retries a failed callback for one to two days (docs/sinch-sms-api.md §5). */
 const SINCH_RETRY_SPAN_SECONDS = 2 * 86_400;
 
 /** What an operator must hear at start-up about the security settings; names no secret. */

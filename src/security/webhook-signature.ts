@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { matchesAnySecret } from './secret-compare';
 
-/** Headers Sinch signs a callback with (sinch-sms-api.md §6). */
+/** Headers Sinch signs a callback with (docs/sinch-sms-api.md §6). */
 export const SIGNATURE_HEADERS = {
   signature: 'x-sinch-webhook-signature',
   algorithm: 'x-sinch-webhook-signature-algorithm',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_REPORT_TYPES } from '../config';
 
-/** Limits of the batches API (sinch-sms-api.md §2). */
+/** Limits of the batches API (docs/sinch-sms-api.md §2). */
 export const BATCH_LIMITS = {
   maxRecipients: 1000,
   maxBodyChars: 2000,

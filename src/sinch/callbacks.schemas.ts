@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Schemas of everything Sinch posts to the callback URL (sinch-sms-api.md §3 and §7).
+ * Schemas of everything Sinch posts to the callback URL (docs/sinch-sms-api.md §3 and §7).
  * Parsing is tolerant on purpose: Sinch drops a callback for good when we answer 4xx,
  * so unknown fields are kept and unknown status strings pass through.
  */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signSinchCallback } from '../../src/emulator/callback-signing';
 import { type Harness, startHarness, waitFor } from './emulator.harness';
 
-// The "Real signed payload" of sinch-sms-api.md §3b and the vector of §6.
+// The "Real signed payload" of docs/sinch-sms-api.md §3b and the vector of §6.
 const SIGNED_BODY =
   '{"at":"2025-01-13T09:22:40.914Z","batch_id":"01JHFFHQ0P99JPPNQPJDV7JTBP","client_reference":"a client reference","code":0,"operator_status_at":"2025-01-13T09:22:00Z","recipient":"33662162466","status":"Delivered","type":"recipient_delivery_report_sms"}';
 

@@ -3,7 +3,7 @@ import request from 'supertest';
 
 let inboundSeq = 0;
 
-/** An inbound `mo_text` as Sinch posts it (sinch-sms-api.md §7); a fresh inbound id unless given. */
+/** An inbound `mo_text` as Sinch posts it (docs/sinch-sms-api.md §7); a fresh inbound id unless given. */
 export function moText(from: string, body: string, fields: { id?: string; receivedAt?: string } = {}) {
   inboundSeq += 1;
   return {
