@@ -214,7 +214,7 @@ describe('GET /messages, bad filters and API keys', () => {
     ['since=2026-11-28T10:00:00Z&until=2026-11-28T09:00:00Z', 'until'],
     ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
     ['status=Delivered&status=Failed', 'status'],
-    ['sort=asc', '(root)'],
+    ['sort=asc', 'sort'],
   ])('When GET /messages?%s, then it answers 400 naming %s', async (query, field) => {
     const { app } = await makeTestApp();
 

@@ -15,7 +15,13 @@ export const sendSmsBodySchema = z
     // One number, or up to 1,000 for one batch; duplicates (in any notation) are sent once.
     to: z.union([
       e164,
-      z.array(e164).min(1, 'must list at least one number').max(BATCH_LIMITS.maxRecipients),
+      z
+        .array(e164)
+        .min(1, 'must list at least one number')
+        .max(
+          BATCH_LIMITS.maxRecipients,
+          `must list at most ${BATCH_LIMITS.maxRecipients.toLocaleString('en-US')} recipients`,
+        ),
     ]),
     message: z
       .string()
