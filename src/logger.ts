@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { SIGNATURE_HEADERS } from './sinch/signing';
 
 export type { Logger };
 
@@ -6,7 +7,7 @@ export type { Logger };
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
-  'req.headers["x-sinch-webhook-signature"]',
+  `req.headers["${SIGNATURE_HEADERS.signature}"]`,
   'req.headers.cookie',
   'headers.authorization',
   'config.sinch.apiToken',

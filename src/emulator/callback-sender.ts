@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { signatureHeaders } from './callback-signing';
+import { sinchSignatureHeaders } from '../sinch/signing';
 import { newUlid } from './ids';
 import type { TimerSet } from './timer-set';
 
@@ -108,7 +108,13 @@ export class CallbackSender {
     record.attempts++;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.options.webhookSecret) {
-      Object.assign(headers, signatureHeaders(this.options.webhookSecret, record.rawBody));
+      // A fresh nonce per attempt and the current time, as Sinch signs each delivery attempt.
+      const now = Date.now();
+      const timestamp = String(Math.floor(now / 1000));
+      Object.assign(
+        headers,
+        sinchSignatureHeaders(this.options.webhookSecret, record.rawBody, newUlid(now), timestamp),
+      );
     }
     const controller = new AbortController();
     this.inFlight.add(controller);

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { secretsEqual } from './secret-compare';
+import { secretsEqual } from '../core/secret-compare';
 
 export type BasicCredential = { username: string; password: string };
 

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../http/errors';
+import { hasSignature, type SignatureFailure, verifySinchSignature } from '../sinch/signing';
 import { basicAuthMatches } from './basic-auth';
-import { hasSignature, type SignatureFailure, verifySinchSignature } from './webhook-signature';
 
 type RefusalReason = SignatureFailure | 'missing credentials' | 'bad basic credentials';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signSinchCallback } from '../../src/emulator/callback-signing';
+import { signSinchCallback } from '../../src/sinch/signing';
 import { type Harness, startHarness, waitFor } from './emulator.harness';
 
 // The "Real signed payload" of docs/sinch-sms-api.md §3b and the vector of §6.

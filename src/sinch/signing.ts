@@ -1,14 +1,22 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { matchesAnySecret } from './secret-compare';
+import { matchesAnySecret } from '../core/secret-compare';
 
-/** Headers Sinch signs a callback with (docs/sinch-sms-api.md §6). */
+/**
+ * Sinch's HMAC over SMS callbacks, in one place: the verifier of POST /webhooks/dlr, the emulator
+ * that signs the callbacks it sends and the test helpers all use this module (docs/sinch-sms-api.md §6).
+ */
+
+/** Headers Sinch signs a callback with (names in lower case, as Node hands them over). */
 export const SIGNATURE_HEADERS = {
   signature: 'x-sinch-webhook-signature',
   algorithm: 'x-sinch-webhook-signature-algorithm',
   nonce: 'x-sinch-webhook-signature-nonce',
   timestamp: 'x-sinch-webhook-signature-timestamp',
 } as const;
+
+/** The value Sinch puts in the algorithm header. */
+export const SIGNATURE_ALGORITHM = 'HmacSHA256';
 
 /** How far ahead of our clock a timestamp may be: clocks drift, but not by this much. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -35,18 +43,33 @@ export type SignatureOptions = {
 
 /**
  * Sinch's SMS callback signature: base64(HMAC-SHA256(utf8(secret), rawBody + "." + nonce + "." + timestamp)).
- * The body is the exact bytes received: a re-serialised body (JSON.parse then stringify) does not match.
+ * The body is the exact bytes sent: a re-serialised body (JSON.parse then stringify) does not match.
  */
-export function computeSinchSignature(
+export function signSinchCallback(
   secret: string,
   rawBody: Buffer | string,
   nonce: string,
   timestamp: string,
 ): string {
   return createHmac('sha256', Buffer.from(secret, 'utf8'))
-    .update(rawBody)
+    .update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody)
     .update(`.${nonce}.${timestamp}`, 'utf8')
     .digest('base64');
+}
+
+/** The four headers of a signed callback, for a given nonce and timestamp (Unix seconds). */
+export function sinchSignatureHeaders(
+  secret: string,
+  rawBody: Buffer | string,
+  nonce: string,
+  timestamp: string,
+): Record<string, string> {
+  return {
+    [SIGNATURE_HEADERS.signature]: signSinchCallback(secret, rawBody, nonce, timestamp),
+    [SIGNATURE_HEADERS.algorithm]: SIGNATURE_ALGORITHM,
+    [SIGNATURE_HEADERS.nonce]: nonce,
+    [SIGNATURE_HEADERS.timestamp]: timestamp,
+  };
 }
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -76,14 +99,15 @@ export function verifySinchSignature(
   if (!signature) return { ok: false, reason: 'missing signature header' };
   if (nonce === undefined || !timestamp) return { ok: false, reason: 'missing nonce or timestamp header' };
   // Sinch sends HmacSHA256; the SDKs tolerate its absence, and so do we.
-  if (algorithm !== undefined && algorithm.toLowerCase() !== 'hmacsha256') {
+  if (algorithm !== undefined && algorithm.toLowerCase() !== SIGNATURE_ALGORITHM.toLowerCase()) {
     return { ok: false, reason: 'unsupported algorithm' };
   }
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
 
+  // Every secret is tried, even after a match, so timing says nothing of which one (or whether) matched.
   let valid = false;
   for (const secret of options.secrets) {
-    const expected = computeSinchSignature(secret, rawBody, nonce, timestamp);
+    const expected = signSinchCallback(secret, rawBody, nonce, timestamp);
     valid = matchesAnySecret(signature, [expected]) || valid;
   }
   if (!valid) return { ok: false, reason: 'bad signature' };
