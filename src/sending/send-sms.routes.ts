@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { type RequestHandler, Router } from 'express';
 import { AppError } from '../http/errors';
 import { validate } from '../http/validate';
 import { idempotency, idempotencyOf } from '../idempotency/idempotency.middleware';
@@ -8,8 +8,23 @@ import { clientRateLimit } from '../security/rate-limits';
 import type { SendGuard } from '../security/send-limits.service';
 import { slowestSendMs } from '../sinch/retry-policy';
 import { planSend } from './send-plan';
-import { sendSmsBodySchema } from './send-sms.schemas';
+import { sendSmsBodySchema, sendSmsQuerySchema } from './send-sms.schemas';
 import { type SendSmsDeps, sendSms } from './send-sms.service';
+
+/**
+ * The query is checked before the Idempotency-Key is looked at: a misspelt `?dry_run=true` must be a
+ * 400, not a real send, and must not take a key. A request with no body at all is a 400 too, not a 415.
+ */
+const requestShape: RequestHandler = (req, res, next) => {
+  res.locals.dryRun = validate(sendSmsQuerySchema, req.query, 'query').dryRun === 'true';
+  const noBody = req.get('transfer-encoding') === undefined && !Number(req.get('content-length'));
+  if (req.body === undefined && noBody) {
+    throw new AppError('VALIDATION_FAILED', 'Invalid request body: the request body is required.', [
+      { field: '(root)', problem: 'is required' },
+    ]);
+  }
+  next();
+};
 
 export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metrics: Metrics }): Router {
   const router = Router();
@@ -27,6 +42,7 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
     ...clientRateLimit(rateLimitSendPerMinute, apiKeys, 'send'),
     requireApiKey(apiKeys),
     express.json({ limit: '128kb' }),
+    requestShape,
     // A replay answers before the limits: it sends nothing, so it must not count as a send.
     idempotency({
       db: deps.db,
@@ -37,7 +53,7 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
       if (!req.is('application/json')) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
       }
-      const dryRun = req.query.dryRun === 'true';
+      const dryRun = res.locals.dryRun === true;
       const body = validate(sendSmsBodySchema, req.body);
       // Every refusal (opt-out, allow-list, limits, parts) is decided before anything is stored or sent.
       const plan = await planSend(deps, body, req.log);

@@ -62,6 +62,11 @@ export const sendSmsBodySchema = z
     bulk: Array.isArray(to),
   }));
 
+/** `?dryRun=true` prices a send without making it; any other spelling is refused, never sent for real. */
+export const sendSmsQuerySchema = z.strictObject({
+  dryRun: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+});
+
 export type SendSmsBody = z.infer<typeof sendSmsBodySchema>;
 
 /** Keeps the first spelling of each number; `+4612…` twice is one recipient. */
