@@ -19,6 +19,10 @@ export const notFound: RequestHandler = (req, _res, next) => {
 type ParserError = Error & { type?: string; status?: number; expose?: boolean };
 
 function fromFramework(err: ParserError): AppError | undefined {
+  // The router could not decode a path parameter (`/messages/%ff`): the client's fault, answered 400.
+  if (err instanceof URIError && err.status === 400) {
+    return new AppError('BAD_REQUEST', 'The request path is not validly percent-encoded.');
+  }
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('INVALID_JSON', 'The request body is not valid JSON.');

@@ -14,6 +14,13 @@ import { cancelMessage } from './messages-cancel.service';
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', `No message with id or batch id ${JSON.stringify(id)}.`);
 
+/** The id of a path, or a 404 before the database when no message could ever have it (NUL: PostgreSQL refuses it). */
+function messageIdOf(params: Record<string, unknown>): string {
+  const id = String(params.id);
+  if (id.includes('\u0000')) throw notFound(id);
+  return id;
+}
+
 export function messagesRoutes(deps: {
   db: Db;
   config: Config;
@@ -34,7 +41,7 @@ export function messagesRoutes(deps: {
   });
 
   router.get('/messages/:id', auth, async (req, res) => {
-    const id = String(req.params.id);
+    const id = messageIdOf(req.params);
     const view = await getMessage(deps.db, id).catch((error) => {
       throw storageUnavailable(error);
     });
@@ -44,7 +51,7 @@ export function messagesRoutes(deps: {
 
   // Cancels what Sinch has not sent yet; repeating it is harmless.
   router.delete('/messages/:id', auth, async (req, res) => {
-    const id = String(req.params.id);
+    const id = messageIdOf(req.params);
     const tally: ApplyTally = { finals: [], ignored: 0 };
     const view = await cancelMessage(deps, id, req.log, tally).catch((error) => {
       throw storageUnavailable(error);
