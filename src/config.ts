@@ -1,16 +1,9 @@
 import { z } from 'zod';
 import { keywordClash, type OptOutConfig } from './opt-outs/opt-out-settings';
+import { DELIVERY_REPORT_TYPES } from './sinch/batches.schemas';
 
 /** Regions Sinch serves the SMS REST API from with service-plan auth (docs/sinch-sms-api.md §1). */
 export const SINCH_REGIONS = ['us', 'eu', 'au', 'br', 'ca'] as const;
-
-export const DELIVERY_REPORT_TYPES = [
-  'none',
-  'summary',
-  'full',
-  'per_recipient',
-  'per_recipient_final',
-] as const;
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/sms.sqlite';
 

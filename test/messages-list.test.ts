@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids';
 import type { Db } from '../src/db/database';
-import { newId } from '../src/db/ids';
 import { applyRecipientReport } from '../src/delivery-reports/delivery-reports.repository';
 import { statusRank } from '../src/delivery-reports/delivery-status';
 import { RARE_STATUS_LIMIT } from '../src/messages/messages.repository';

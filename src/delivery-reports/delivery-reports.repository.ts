@@ -1,22 +1,9 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { newId } from '../core/ids';
 import type { Handle } from '../db/database';
-import { newId } from '../db/ids';
 import { preparedQuery } from '../db/prepared';
 import type { CallbacksTable } from '../db/schema';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
 import { FINAL_RANK, SEND_STATUS, statusRank } from './delivery-status';
-
-/**
- * Serialises, per batch id, the transaction that stores a batch with those that match reports to it.
- * Without it, on PostgreSQL a report could look for its batch just before the batch is committed
- * while the batch looks for waiting reports just before the report is committed: neither would see
- * the other. SQLite runs one transaction at a time already.
- */
-export async function lockBatch(db: Handle, batchId: string): Promise<void> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    await sql`select pg_advisory_xact_lock(hashtext(${batchId}))`.execute(db);
-  }
-}
 
 const insertCallbackRow = preparedQuery((db, row: CallbacksTable) =>
   db.insertInto('callbacks').values({

@@ -1,7 +1,8 @@
 import express, { Router } from 'express';
 import type { Config } from '../config';
+import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { AppError, storageUnavailable } from '../http/errors';
+import { storageUnavailable } from '../http/storage-unavailable';
 import { validationError } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';

@@ -1,7 +1,10 @@
 import { SqliteAdapter } from 'kysely';
 import type { z } from 'zod';
+import { newId } from '../core/ids';
+import { lockBatch } from '../core/locks';
+import { normalizeMsisdn } from '../core/msisdn';
+import { normalizeTimestamp } from '../core/timestamps';
 import type { Db, Handle } from '../db/database';
-import { newId } from '../db/ids';
 import { insertInbound } from '../inbound/inbound.repository';
 import type { Logger } from '../logger';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
@@ -11,7 +14,6 @@ import {
   canonicalStatus,
   isRecipientReport,
   KNOWN_CALLBACK_TYPES,
-  normalizeMsisdn,
   type RecipientDeliveryReport,
   type SinchCallback,
   sinchCallbackSchema,
@@ -22,11 +24,10 @@ import {
   findMessageForReport,
   findUnmatchedCallbacks,
   insertCallback,
-  lockBatch,
   setCallbackOutcome,
   setReportSummary,
 } from './delivery-reports.repository';
-import { isFinal, normalizeTimestamp } from './delivery-status';
+import { isFinal } from './delivery-status';
 
 /** One recipient's status as a callback states it, whichever shape carried it. */
 export type RecipientStatusUpdate = {

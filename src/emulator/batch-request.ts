@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { normalizeMsisdn } from '../core/msisdn';
 import { type TextBatchRequest, textBatchRequestSchema } from '../sinch/batches.schemas';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { EmulatedBatch } from './emulator.store';
 
 /** A Sinch error body (docs/sinch-sms-api.md §2 "Errors") with the HTTP status to answer it with. */

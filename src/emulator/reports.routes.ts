@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { normalizeMsisdn } from '../core/msisdn';
 import { analyzeBody } from '../sinch/encoding';
 import { parseBatchRequest } from './batch-request';
 import { batchReport, recipientReport } from './delivery-reports';

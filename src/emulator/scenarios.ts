@@ -1,4 +1,5 @@
-import { type DeliveryStatus, normalizeMsisdn } from '../sinch/callbacks.schemas';
+import { normalizeMsisdn } from '../core/msisdn';
+import type { DeliveryStatus } from '../sinch/callbacks.schemas';
 
 /**
  * What the emulator does for a recipient, chosen by the last three digits of its number.

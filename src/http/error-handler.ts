@@ -1,6 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { SinchError } from '../sinch/sinch.errors';
-import { AppError, type ErrorBody, type ErrorCode, statusForCode } from './errors';
+import { AppError, type ErrorBody, type ErrorCode, isForeignError, statusForCode } from '../core/errors';
 
 /** Writes the service's one error envelope. */
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
@@ -41,26 +40,6 @@ function fromFramework(err: ParserError): AppError | undefined {
   }
 }
 
-/** Sinch's own status never becomes ours: a failure upstream is a 502 (504 for a timeout). */
-function fromSinch(err: SinchError): AppError {
-  const details = {
-    sinchStatus: err.httpStatus,
-    sinchCode: err.sinchCode,
-    sinchText: err.sinchText,
-    retryable: err.retryable,
-  };
-  switch (err.kind) {
-    case 'rejected':
-      return new AppError('SINCH_REJECTED', 'Sinch refused the request.', details);
-    case 'timeout':
-      return new AppError('SINCH_TIMEOUT', 'Sinch did not answer in time.', details);
-    case 'server':
-    case 'network':
-    case 'invalid_response':
-      return new AppError('SINCH_UNAVAILABLE', 'Sinch could not be reached or failed.', details);
-  }
-}
-
 /**
  * Three tiers: our own errors as they are, the framework's mapped to our codes, anything else a
  * fixed 500 message. The error is attached to the response so the request log line carries it.
@@ -70,26 +49,15 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  if (err instanceof SinchError) {
-    if (err.isCredentialsProblem) {
-      req.log.error(
-        { err },
-        'sinch refused our credentials: check SINCH_SERVICE_PLAN_ID and SINCH_API_TOKEN',
-      );
-    } else {
-      req.log.warn({ err }, 'sinch call failed');
-    }
-  }
+  const foreign = isForeignError(err);
+  // A fault of an outside service (Sinch) logs its own line; it is not ours to carry a stack for.
+  if (foreign) req.log[err.logAs.level]({ err }, err.logAs.message);
   const known =
-    err instanceof AppError
-      ? err
-      : err instanceof SinchError
-        ? fromSinch(err)
-        : fromFramework(err as ParserError);
+    err instanceof AppError ? err : foreign ? err.toAppError() : fromFramework(err as ParserError);
   if (known) {
     // A 5xx of ours (storage down) carries its cause into the request's log line; the daily cap is a
     // deliberate refusal, logged once when it starts, not a fault with a stack.
-    if (known.status >= 500 && !(err instanceof SinchError) && known.code !== 'DAILY_CAP_REACHED') {
+    if (known.status >= 500 && !foreign && known.code !== 'DAILY_CAP_REACHED') {
       res.err = known;
     }
     if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));

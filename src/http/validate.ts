@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from './errors';
+import { AppError } from '../core/errors';
 
 type Issue = z.core.$ZodIssue;
 type Problem = { field: string; problem: string };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
+import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { AppError, storageUnavailable } from '../http/errors';
+import { storageUnavailable } from '../http/storage-unavailable';
 import { apiKeyIdOf } from '../security/api-keys.middleware';
 import { completeKey, findKey, insertKey, releaseKey, takeOverKey } from './idempotency.repository';
 

@@ -1,5 +1,5 @@
+import { normalizeTimestamp } from '../core/timestamps';
 import type { Handle } from '../db/database';
-import { normalizeTimestamp } from '../delivery-reports/delivery-status';
 import type { InboundMessage } from '../sinch/callbacks.schemas';
 
 /** Stores an inbound message once; Sinch's retries of the same id change nothing. */

@@ -1,7 +1,8 @@
+import { AppError } from '../core/errors';
+import { lockBatch } from '../core/locks';
 import type { Db } from '../db/database';
-import { applyRecipientReport, lockBatch } from '../delivery-reports/delivery-reports.repository';
+import { applyRecipientReport } from '../delivery-reports/delivery-reports.repository';
 import type { ApplyTally } from '../delivery-reports/delivery-reports.service';
-import { AppError } from '../http/errors';
 import type { Logger } from '../logger';
 import type { SinchClient } from '../sinch/sinch.client';
 import { findCancellableRecipients, findMessage, markCancelled } from './messages.repository';

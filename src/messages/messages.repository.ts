@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
+import type { PageCursor } from '../core/pagination';
 import type { Db, Handle } from '../db/database';
 import type { MessagesTable, RecipientsTable } from '../db/schema';
 import { SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
-import type { PageCursor } from './page-cursor';
 
 export type NewMessage = Pick<
   MessagesTable,

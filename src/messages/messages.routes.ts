@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { Config } from '../config';
+import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import type { ApplyTally } from '../delivery-reports/delivery-reports.service';
-import { AppError, storageUnavailable } from '../http/errors';
+import { storageUnavailable } from '../http/storage-unavailable';
 import { validate } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';

@@ -1,27 +1,8 @@
 import { z } from 'zod';
+import { msisdnInput } from '../core/msisdn';
+import { paginationQuery } from '../core/pagination';
 import { SEND_STATUS } from '../delivery-reports/delivery-status';
-import { DELIVERY_STATUSES, msisdnInput } from '../sinch/callbacks.schemas';
-import { decodeCursor } from './page-cursor';
-
-export const MAX_PAGE_SIZE = 200;
-
-/** `limit` and `cursor`, shared by every listing. */
-export const paginationQuery = {
-  limit: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .default(50),
-  cursor: z
-    .string()
-    .transform((raw, ctx) => {
-      const cursor = decodeCursor(raw);
-      if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this service gave out' });
-      return cursor ?? z.NEVER;
-    })
-    .optional(),
-};
+import { DELIVERY_STATUSES } from '../sinch/callbacks.schemas';
 
 /** Every status a recipient can have, by its lower-case spelling, so `?status=delivered` works too. */
 const KNOWN_STATUSES = new Map(

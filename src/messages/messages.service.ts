@@ -1,3 +1,4 @@
+import { encodeCursor } from '../core/pagination';
 import type { Db } from '../db/database';
 import type { MessagesTable, RecipientsTable } from '../db/schema';
 import { messageStatus } from '../delivery-reports/delivery-status';
@@ -9,7 +10,6 @@ import {
   listMessages,
 } from './messages.repository';
 import type { ListMessagesQuery } from './messages.schemas';
-import { encodeCursor } from './page-cursor';
 
 type HistoryEntry = { status: string; code: number | null; at: string | null };
 

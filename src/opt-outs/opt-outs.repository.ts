@@ -1,8 +1,7 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { newId } from '../core/ids';
+import { normalizeMsisdn } from '../core/msisdn';
 import type { Db, Handle } from '../db/database';
-import { newId } from '../db/ids';
 import type { OptOutEventsTable, OptOutsTable } from '../db/schema';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 
 export type OptOutSource = 'keyword' | 'delivery_code' | 'operator';
 
@@ -33,17 +32,6 @@ export async function findOptedOut(db: Handle, msisdns: string[]): Promise<Map<s
     }
   }
   return found;
-}
-
-/**
- * Serialises changes to one number's opt-out state across transactions on PostgreSQL, so that the
- * "latest event wins" check and the write it leads to see every committed event (the same pattern as
- * lockBatch). SQLite runs one transaction at a time already.
- */
-export async function lockNumber(db: Handle, msisdn: string): Promise<void> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    await sql`select pg_advisory_xact_lock(hashtext(${`opt-out:${msisdn}`}))`.execute(db);
-  }
 }
 
 export type NewOptOutEvent = Omit<OptOutEventsTable, 'id' | 'outcome'>;

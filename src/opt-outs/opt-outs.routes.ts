@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { AppError } from '../core/errors';
+import { msisdnInput } from '../core/msisdn';
+import { paginationQuery } from '../core/pagination';
 import type { Db } from '../db/database';
-import { AppError, storageUnavailable } from '../http/errors';
+import { storageUnavailable } from '../http/storage-unavailable';
 import { validate } from '../http/validate';
-import { paginationQuery } from '../messages/messages.schemas';
 import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
-import { msisdnInput } from '../sinch/callbacks.schemas';
 import { listOptOutsPage, removeOptOut } from './opt-outs.service';
 
 const listQuery = z.strictObject(paginationQuery);

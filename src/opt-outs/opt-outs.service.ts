@@ -1,16 +1,17 @@
+import { newId } from '../core/ids';
+import { lockNumber } from '../core/locks';
+import { MSISDN_DIGITS, normalizeMsisdn } from '../core/msisdn';
+import { encodeCursor, type PageCursor } from '../core/pagination';
+import { normalizeTimestamp } from '../core/timestamps';
 import type { Db, Handle } from '../db/database';
-import { newId } from '../db/ids';
-import { normalizeTimestamp } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
-import { encodeCursor, type PageCursor } from '../messages/page-cursor';
-import { type InboundMessage, MSISDN_DIGITS, normalizeMsisdn } from '../sinch/callbacks.schemas';
+import type { InboundMessage } from '../sinch/callbacks.schemas';
 import { matchKeyword, type OptOutRules } from './opt-out-settings';
 import {
   deleteOptOut,
   insertEvent,
   latestEvent,
   listOptOuts,
-  lockNumber,
   markEventStale,
   type OptOutSource,
   upsertOptOut,

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { defaultExpiry, LOOKUP_WINDOW_MS, lookupSince } from '../core/batch-window';
+import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
 import { applyRecipientReport } from '../delivery-reports/delivery-reports.repository';
 import { applyFetchedReport } from '../delivery-reports/delivery-reports.service';
-import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
+import { SEND_STATUS } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
 import { findMessage, findRecipients } from '../messages/messages.repository';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
-import { defaultExpiry, storeBatch } from '../sending/send-sms.service';
-import { LOOKUP_WINDOW_MS, lookupSince } from '../sinch/batches.schemas';
+import { storeBatch } from '../sending/send-sms.service';
 import { type SinchClient, sameBatch } from '../sinch/sinch.client';
 import {
   claimMessage,

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { AppError } from '../core/errors';
 import { fingerprint, matchesAnySecret } from '../core/secret-compare';
-import { AppError } from '../http/errors';
 
 /** Keys a request presents: `Authorization: Bearer <key>` and/or `X-API-Key: <key>`. */
 function presentedKeys(req: Request): string[] {

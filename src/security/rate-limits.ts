@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { checkApiKey } from './api-keys.middleware';
 
 // Counters live in this process: a per-minute throttle that resets on restart is fine. The limits that

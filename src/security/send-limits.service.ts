@@ -1,8 +1,9 @@
 import type { Config } from '../config';
+import { AppError } from '../core/errors';
+import { lockNumber } from '../core/locks';
 import type { Db, Handle } from '../db/database';
-import { AppError, storageUnavailable } from '../http/errors';
+import { storageUnavailable } from '../http/storage-unavailable';
 import type { Logger } from '../logger';
-import { lockNumber } from '../opt-outs/opt-outs.repository';
 import { addToDailyCount, countToNumbersSince, dailyCount, utcDay } from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;

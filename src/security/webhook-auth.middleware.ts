@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { hasSignature, type SignatureFailure, verifySinchSignature } from '../sinch/signing';
 import { basicAuthMatches } from './basic-auth';
 

@@ -1,10 +1,11 @@
 import type { Config } from '../config';
+import { AppError, type ErrorCode } from '../core/errors';
+import { normalizeMsisdn } from '../core/msisdn';
 import type { Db } from '../db/database';
-import { AppError, type ErrorCode, storageUnavailable } from '../http/errors';
+import { storageUnavailable } from '../http/storage-unavailable';
 import type { Logger } from '../logger';
 import { findOptedOut } from '../opt-outs/opt-outs.repository';
 import type { SendGuard } from '../security/send-limits.service';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import { analyzeBody, type SmsEncoding } from '../sinch/encoding';
 import type { SendSmsBody } from './send-sms.schemas';
 

@@ -1,5 +1,5 @@
 import express, { type RequestHandler, Router } from 'express';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { validate } from '../http/validate';
 import { idempotency, idempotencyOf } from '../idempotency/idempotency.middleware';
 import type { Metrics } from '../metrics/metrics';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { normalizeMsisdn } from '../core/msisdn';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 
 /** E.164: a plus, a non-zero digit, at most 15 digits in all. */
 export const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15551234567');

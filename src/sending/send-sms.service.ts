@@ -1,18 +1,20 @@
 import type { Config } from '../config';
+import { defaultExpiry, LOOKUP_WINDOW_MS, lookupSince } from '../core/batch-window';
+import { AppError } from '../core/errors';
+import { newId } from '../core/ids';
+import { lockBatch } from '../core/locks';
+import { normalizeMsisdn } from '../core/msisdn';
+import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
-import { newId } from '../db/ids';
-import { lockBatch } from '../delivery-reports/delivery-reports.repository';
 import { applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
-import { normalizeTimestamp, SEND_STATUS } from '../delivery-reports/delivery-status';
-import { AppError, storageUnavailable } from '../http/errors';
+import { SEND_STATUS } from '../delivery-reports/delivery-status';
+import { storageUnavailable } from '../http/storage-unavailable';
 import type { IdempotencyContext } from '../idempotency/idempotency.middleware';
 import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
 import { findMessage, insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import type { SendGuard } from '../security/send-limits.service';
-import { BATCH_LIMITS, LOOKUP_WINDOW_MS, lookupSince } from '../sinch/batches.schemas';
-import { normalizeMsisdn } from '../sinch/callbacks.schemas';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
 import type { SendSmsBody } from './send-sms.schemas';
@@ -166,12 +168,6 @@ export async function storeBatch(
       'applied reports that arrived before the batch',
     );
   }
-}
-
-/** Sinch's default and maximum: delivery attempts stop three days after the batch is sent. */
-export function defaultExpiry(createdAt: string | undefined): string {
-  const from = normalizeTimestamp(createdAt) ?? new Date().toISOString();
-  return new Date(Date.parse(from) + BATCH_LIMITS.maxExpiryMs).toISOString();
 }
 
 async function recordFailure(

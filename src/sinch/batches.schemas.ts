@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DELIVERY_REPORT_TYPES } from '../config';
+import { MAX_BATCH_EXPIRY_MS } from '../core/batch-window';
 
 /** Limits of the batches API (docs/sinch-sms-api.md §2). */
 export const BATCH_LIMITS = {
@@ -8,16 +8,17 @@ export const BATCH_LIMITS = {
   maxClientReferenceChars: 128,
   maxCallbackUrlChars: 2048,
   /** Delivery attempts stop at most (and by default) three days after the send time. */
-  maxExpiryMs: 3 * 24 * 3600 * 1000,
+  maxExpiryMs: MAX_BATCH_EXPIRY_MS,
 } as const;
 
-/** How far back a batch is looked up by client reference: Sinch lists 14 days; a day of margin. */
-export const LOOKUP_WINDOW_MS = 13 * 86_400_000;
-
-/** Where a lookup for a message starts: ten minutes before it was stored, as clocks differ. */
-export function lookupSince(storedAt: string): string {
-  return new Date(Date.parse(storedAt) - 10 * 60_000).toISOString();
-}
+/** What a batch may ask Sinch to report (sinch-sms-api.md §3). */
+export const DELIVERY_REPORT_TYPES = [
+  'none',
+  'summary',
+  'full',
+  'per_recipient',
+  'per_recipient_final',
+] as const;
 
 export const deliveryReportTypeSchema = z.enum(DELIVERY_REPORT_TYPES);
 

@@ -1,5 +1,6 @@
 import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
+import { normalizeMsisdn } from '../core/msisdn';
 import {
   type Batch,
   type BatchList,
@@ -10,11 +11,7 @@ import {
   type TextBatchRequest,
   textBatchRequestSchema,
 } from './batches.schemas';
-import {
-  normalizeMsisdn,
-  type RecipientDeliveryReport,
-  recipientDeliveryReportSchema,
-} from './callbacks.schemas';
+import { type RecipientDeliveryReport, recipientDeliveryReportSchema } from './callbacks.schemas';
 import { type RetryPolicy, retryDelay, sleep } from './retry-policy';
 import { SinchError } from './sinch.errors';
 

@@ -1,3 +1,5 @@
+import { AppError, type ForeignError } from '../core/errors';
+
 /**
  * How a call to Sinch failed:
  * - `rejected`: Sinch answered 4xx (bad request, credentials, unknown batch, too many requests);
@@ -19,7 +21,7 @@ export type SinchErrorInit = {
   maybeDelivered?: boolean;
 };
 
-export class SinchError extends Error {
+export class SinchError extends Error implements ForeignError {
   override readonly name = 'SinchError';
   readonly kind: SinchErrorKind;
   readonly operation: string;
@@ -49,6 +51,35 @@ export class SinchError extends Error {
   /** Sinch refused our credentials: an operator has to fix the configuration. */
   get isCredentialsProblem(): boolean {
     return this.kind === 'rejected' && (this.httpStatus === 401 || this.httpStatus === 403);
+  }
+
+  /** Sinch's own status never becomes ours: a failure upstream is a 502 (504 for a timeout). */
+  toAppError(): AppError {
+    const details = {
+      sinchStatus: this.httpStatus,
+      sinchCode: this.sinchCode,
+      sinchText: this.sinchText,
+      retryable: this.retryable,
+    };
+    switch (this.kind) {
+      case 'rejected':
+        return new AppError('SINCH_REJECTED', 'Sinch refused the request.', details);
+      case 'timeout':
+        return new AppError('SINCH_TIMEOUT', 'Sinch did not answer in time.', details);
+      case 'server':
+      case 'network':
+      case 'invalid_response':
+        return new AppError('SINCH_UNAVAILABLE', 'Sinch could not be reached or failed.', details);
+    }
+  }
+
+  get logAs(): ForeignError['logAs'] {
+    return this.isCredentialsProblem
+      ? {
+          level: 'error',
+          message: 'sinch refused our credentials: check SINCH_SERVICE_PLAN_ID and SINCH_API_TOKEN',
+        }
+      : { level: 'warn', message: 'sinch call failed' };
   }
 
   private static describe(init: SinchErrorInit): string {

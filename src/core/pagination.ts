@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** A position in a list sorted newest first: the last row's created_at and its tie-breaking key. */
 export type PageCursor = { createdAt: string; key: string };
 
@@ -20,3 +22,23 @@ export function decodeCursor(raw: string): PageCursor | undefined {
   if (Number.isNaN(Date.parse(createdAt)) || key.length === 0 || key.length > 64) return undefined;
   return { createdAt, key };
 }
+
+export const MAX_PAGE_SIZE = 200;
+
+/** `limit` and `cursor`, shared by every listing. */
+export const paginationQuery = {
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(50),
+  cursor: z
+    .string()
+    .transform((raw, ctx) => {
+      const cursor = decodeCursor(raw);
+      if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this service gave out' });
+      return cursor ?? z.NEVER;
+    })
+    .optional(),
+};

@@ -1,5 +1,3 @@
-import { SinchError } from '../sinch/sinch.errors';
-
 /** The closed set of machine-readable codes in the service's error envelope. */
 export type ErrorCode =
   | 'VALIDATION_FAILED'
@@ -91,11 +89,17 @@ export type ErrorBody = {
   details?: unknown;
 };
 
-/** The database failed: 503, so a caller (or Sinch, for callbacks) tries again. */
-export function storageUnavailable(cause: unknown): Error {
-  // Our own errors and Sinch's, thrown inside a wrapped block, keep their meaning.
-  if (cause instanceof AppError || cause instanceof SinchError) return cause;
-  return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly.', undefined, {
-    cause,
-  });
+/**
+ * A fault from outside the service (Sinch, say) that knows how it is answered and logged. The error
+ * handler asks this rather than knowing each client's error class, so this file knows none of them.
+ */
+export interface ForeignError extends Error {
+  /** The answer the caller gets: never the outside service's own HTTP status. */
+  toAppError(): AppError;
+  /** One log line for the fault: `error` when an operator has to act, else `warn`. */
+  readonly logAs: { level: 'warn' | 'error'; message: string };
+}
+
+export function isForeignError(err: unknown): err is ForeignError {
+  return err instanceof Error && typeof (err as Partial<ForeignError>).toAppError === 'function';
 }
