@@ -17,6 +17,34 @@ declare module 'http' {
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+// Query parameters whose name suggests a credential; their values never reach a log line.
+const SECRET_NAME = /key|token|secret|sig|pass|auth|cred|session|jwt|bearer/i;
+
+/**
+ * The URL as logs may hold it: a caller may put a key or a secret in the query (`?api_key=…`), so the
+ * value of any parameter named like one is replaced. Other values (`limit`, `status`) stay for debugging.
+ */
+export function loggableUrl(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark === -1) return url;
+  const pairs = url
+    .slice(mark + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      const name = pair.slice(0, equals);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // A name that does not decode is judged as it is written.
+      }
+      return SECRET_NAME.test(decoded) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, mark)}?${pairs.join('&')}`;
+}
+
 /** The level of a finished request's line: errors and 5xx at error, 4xx at warn, the rest at info. */
 function levelOf(res: Response): 'error' | 'warn' | 'info' {
   if (res.err || res.statusCode >= 500) return 'error';
@@ -36,6 +64,7 @@ function levelOf(res: Response): 'error' | 'warn' | 'info' {
 export function requestLogging(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const startedAt = performance.now();
+    const url = loggableUrl(req.originalUrl);
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
@@ -43,7 +72,7 @@ export function requestLogging(logger: Logger) {
 
     let child: Logger | undefined;
     const requestLogger = () => {
-      child ??= logger.child({ req: { id, method: req.method, url: req.originalUrl } });
+      child ??= logger.child({ req: { id, method: req.method, url } });
       return child;
     };
     Object.defineProperty(req, 'log', { get: requestLogger, configurable: true, enumerable: false });
@@ -59,8 +88,8 @@ export function requestLogging(logger: Logger) {
         ...(res.err ? { err: res.err } : {}),
       };
       const message = res.writableFinished
-        ? `${req.method} ${req.originalUrl} ${res.statusCode} ${responseTime}ms`
-        : `${req.method} ${req.originalUrl} closed by the client before the answer`;
+        ? `${req.method} ${url} ${res.statusCode} ${responseTime}ms`
+        : `${req.method} ${url} closed by the client before the answer`;
       requestLogger()[level](line, message);
     });
     next();
