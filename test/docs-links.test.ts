@@ -88,6 +88,20 @@ describe('Documentation links', () => {
     expect(links.map(problem).filter(Boolean)).toEqual([]);
   });
 
+  it('When a document names a path of the repository in code quotes, then that path exists', () => {
+    // The changelog names paths as they were or will be; every other document names them as they are.
+    const named = DOCUMENTS.filter((file) => file !== 'CHANGELOG.md').flatMap((file) => {
+      const text = readFileSync(join(root, file), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+      return [...text.matchAll(/`((?:src|test|ops|bench|docs|scripts|\.ci)\/[\w./-]*)`/g)].map((m) => ({
+        file,
+        path: m[1] as string,
+      }));
+    });
+
+    expect(named.length).toBeGreaterThan(5);
+    expect(named.filter(({ path }) => !existsSync(join(root, path)))).toEqual([]);
+  });
+
   it('When code cites docs/sinch-sms-api.md §N, then the reference has a section N', () => {
     const reference = readFileSync(join(root, 'docs/sinch-sms-api.md'), 'utf8');
     const sections = new Set([...reference.matchAll(/^#{2,3} (\d+[a-z]?)\. /gm)].map((m) => m[1]));
