@@ -4,21 +4,12 @@ import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { storageUnavailable } from '../http/storage-unavailable';
 import { apiKeyIdOf } from '../security/api-keys.middleware';
+import { canonicalJson } from './canonical-json';
 import { completeKey, findKey, insertKey, releaseKey, takeOverKey } from './idempotency.repository';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** JSON with object keys sorted, so the same body in another key order counts as the same request. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** Answers that came from running the request; anything else lets a retry with the same key run again. */
 function worthKeeping(status: number): boolean {
