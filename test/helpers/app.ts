@@ -4,7 +4,7 @@ import nock from 'nock';
 import request from 'supertest';
 import { expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app';
-import type { Config } from '../../src/config';
+import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
@@ -16,46 +16,37 @@ export const FAKE_SINCH = 'https://sinch.test';
 export const TEST_TOKEN = 'test-token-not-real-0001';
 export const TEST_PLAN = 'test-plan';
 
+/**
+ * The environment tests run with: the required three, the fake Sinch, and what tests need different
+ * from production (fast Sinch timeouts and one attempt, an ephemeral port, debug logs, no sweep).
+ * Every other value is the schema's default, so a changed default reaches the tests too.
+ */
+export const TEST_ENV = {
+  SINCH_SERVICE_PLAN_ID: TEST_PLAN,
+  SINCH_API_TOKEN: TEST_TOKEN,
+  SINCH_NUMBER: '+15550001111',
+  SINCH_API_BASE_URL: FAKE_SINCH,
+  SINCH_TIMEOUT_MS: '2000',
+  // One attempt unless a test is about retries: most tests want Sinch's first answer.
+  SINCH_MAX_ATTEMPTS: '1',
+  SINCH_RETRY_BASE_MS: '10',
+  SINCH_RETRY_MAX_MS: '2000',
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'debug',
+  RATE_LIMIT_SEND: '1000',
+  DATABASE_URL: 'sqlite::memory:',
+  // The sweep only when a test starts it: timers of their own would race the assertions.
+  RECONCILE_INTERVAL_SECONDS: '0',
+  // No keys and no callback authentication unless a test asks: the security tests set them.
+} as const;
+
+/** A config parsed from `TEST_ENV` by the service's own schema, then `overrides` laid over it. */
 export function testConfig(overrides: Partial<Config> = {}, sinch: Partial<Config['sinch']> = {}): Config {
-  return {
-    sinch: {
-      servicePlanId: TEST_PLAN,
-      apiToken: TEST_TOKEN,
-      number: '+15550001111',
-      region: 'us',
-      baseUrl: FAKE_SINCH,
-      timeoutMs: 2_000,
-      // One attempt unless a test is about retries: most tests want Sinch's first answer.
-      maxAttempts: 1,
-      retryBaseMs: 10,
-      retryMaxMs: 2_000,
-      deliveryReport: 'per_recipient',
-      ...sinch,
-    },
-    publicBaseUrl: undefined,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'debug',
-    rateLimitSendPerMinute: 1000,
-    // No keys and no callback authentication unless a test asks: the security tests set them.
-    apiKeys: [],
-    webhookAuth: { hmacSecrets: [], basicCredentials: [], maxAgeSeconds: 259_200 },
-    rateLimitWebhookPerMinute: 6_000,
-    sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 10, maxPerDay: 10_000 },
-    trustProxy: 'loopback',
-    databaseUrl: 'sqlite::memory:',
-    idempotencyTtlMs: 24 * 3600 * 1000,
-    maxMessageParts: 0,
-    optOuts: { extraOptOutKeywords: [], extraOptInKeywords: [], deliveryCodes: [257] },
-    reconcile: {
-      intervalMs: 0,
-      afterMs: 600_000,
-      recheckMs: 900_000,
-      expiryGraceMs: 3_600_000,
-      batchSize: 50,
-    },
-    ...overrides,
-  };
+  const result = loadConfig(TEST_ENV);
+  if (!result.ok) throw new Error(`TEST_ENV is refused: ${result.errors.join('; ')}`);
+  const { config } = result;
+  return { ...config, sinch: { ...config.sinch, ...sinch }, ...overrides };
 }
 
 /** Collects every log line the app writes, parsed, so tests can assert on them. */

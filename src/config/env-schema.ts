@@ -1,0 +1,245 @@
+import { z } from 'zod';
+import { DELIVERY_REPORT_TYPES } from '../sinch/batches.schemas';
+import {
+  apiKey,
+  BUILT_IN_OPT_IN_KEYWORDS,
+  BUILT_IN_OPT_OUT_KEYWORDS,
+  basicPair,
+  commaList,
+  DEFAULT_OPT_OUT_DELIVERY_CODES,
+  databaseUrl,
+  deliveryCodes,
+  destinationPrefix,
+  httpUrl,
+  integer,
+  keyword,
+  LOG_LEVELS,
+  oneOf,
+  SINCH_REGIONS,
+  servicePlanId,
+  trustProxy,
+} from './env-values';
+
+/**
+ * Every environment variable the service reads, declared once: its validation, its default and its
+ * description. The `Config` type, docs/configuration.md and .env.example all come from here
+ * (`npm run docs:config` writes the two files; test/config-docs.test.ts fails when they are stale).
+ */
+
+export const SETTING_GROUPS = {
+  sinch: 'Sinch',
+  service: 'Service',
+  security: 'Security',
+  sending: 'Sending and tracking',
+  optOuts: 'Opt-outs',
+} as const;
+
+export type SettingDoc = {
+  group: keyof typeof SETTING_GROUPS;
+  /** What the variable does, in Markdown. */
+  description: string;
+  /** The value that applies when the variable is unset or blank, written as in `.env`. */
+  default?: string;
+  /** For a variable without a default: what leaving it unset means. */
+  unset?: string;
+  required?: true;
+};
+
+/** Where each variable's documentation is kept, keyed by its schema in `envSchema.shape`. */
+export const settingDocs = z.registry<SettingDoc>();
+
+// `.env` files often hold `NAME=` for "not set"; treat blank as absent so defaults apply.
+const blankAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** `a`, `b`, `c` for a description. */
+const codeList = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(', ');
+
+type Doc = Omit<SettingDoc, 'default' | 'required' | 'unset'>;
+
+/** Files the doc beside the schema (a plain helper: zod's `register` cannot be typed over a generic). */
+function documented<S extends z.ZodType>(schema: S, doc: SettingDoc): S {
+  settingDocs.add(schema as z.ZodType, doc);
+  return schema;
+}
+
+/** Must be set; blank counts as missing. `what` names it in the error. */
+function required<T extends z.ZodType<unknown, string>>(what: string, schema: T, doc: Doc) {
+  const trimmed = z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim() : value),
+    z
+      .string({ error: `${what} is required` })
+      .min(1, `${what} is required`)
+      .pipe(schema),
+  );
+  return documented(trimmed, { ...doc, required: true });
+}
+
+/** Unset or blank means `fallback`, which is parsed like any value (so it is checked too). */
+function withDefault<T extends z.ZodType>(fallback: string, schema: T, doc: Doc) {
+  const schemaOrDefault = z.preprocess((value) => blankAsUndefined(value) ?? fallback, schema);
+  return documented(schemaOrDefault, { ...doc, default: fallback });
+}
+
+/** Unset or blank means `undefined`; `unset` says what that does. */
+function optional<T extends z.ZodType>(schema: T, unset: string, doc: Doc) {
+  return documented(z.preprocess(blankAsUndefined, schema.optional()), { ...doc, unset });
+}
+
+export const envSchema = z.object({
+  SINCH_SERVICE_PLAN_ID: required('the Sinch service plan id', servicePlanId, {
+    group: 'sinch',
+    description: 'Service plan id (dashboard: SMS > APIs).',
+  }),
+  SINCH_API_TOKEN: required('the Sinch API token', z.string(), {
+    group: 'sinch',
+    description: 'API token of that service plan (dashboard: SMS > APIs > REST configuration). Never logged.',
+  }),
+  SINCH_NUMBER: required('the Sinch sender number', z.string(), {
+    group: 'sinch',
+    description: 'Sender: a Sinch number in E.164 (`+12025550181`), a short code or an alphanumeric id.',
+  }),
+  SINCH_API_REGION: withDefault('us', oneOf(SINCH_REGIONS), {
+    group: 'sinch',
+    description: `${codeList(SINCH_REGIONS)}; picks \`https://{region}.sms.api.sinch.com\`. Anything else is refused.`,
+  }),
+  SINCH_API_BASE_URL: optional(httpUrl, 'region host', {
+    group: 'sinch',
+    description:
+      'Replaces the origin, e.g. `http://127.0.0.1:3901` for the emulator; `/xms/v1/{plan}/batches` is still appended.',
+  }),
+  SINCH_TIMEOUT_MS: withDefault('10000', integer(100, 120_000), {
+    group: 'sinch',
+    description: 'Milliseconds to wait for Sinch before giving up on a call.',
+  }),
+  SINCH_DELIVERY_REPORT: withDefault('per_recipient', oneOf(DELIVERY_REPORT_TYPES), {
+    group: 'sinch',
+    description: `Delivery reports to ask Sinch for: ${codeList(DELIVERY_REPORT_TYPES)}.`,
+  }),
+  SINCH_MAX_ATTEMPTS: withDefault('4', integer(1, 10), {
+    group: 'sinch',
+    description:
+      'Attempts per Sinch call, the first included; only 429, 5xx and connection failures are retried.',
+  }),
+  SINCH_RETRY_BASE_MS: withDefault('500', integer(1, 60_000), {
+    group: 'sinch',
+    description:
+      'First back-off delay in ms; it doubles per retry, with jitter. `Retry-After` wins when longer.',
+  }),
+  SINCH_RETRY_MAX_MS: withDefault('15000', integer(0, 300_000), {
+    group: 'sinch',
+    description: 'Total ms one call may spend waiting between its retries.',
+  }),
+
+  PUBLIC_BASE_URL: optional(httpUrl, 'unset', {
+    group: 'service',
+    description:
+      "This service's public URL (e.g. your ngrok URL); when set, every batch carries `callback_url = PUBLIC_BASE_URL/webhooks/dlr`, so a new URL needs no dashboard change.",
+  }),
+  PORT: withDefault('3000', integer(0, 65_535), { group: 'service', description: 'Port to listen on.' }),
+  HOST: optional(z.string(), 'all interfaces', { group: 'service', description: 'Interface to listen on.' }),
+  LOG_LEVEL: withDefault('info', oneOf(LOG_LEVELS), {
+    group: 'service',
+    description: `pino level: ${codeList(LOG_LEVELS)}.`,
+  }),
+  TRUST_PROXY: withDefault('loopback', trustProxy, {
+    group: 'service',
+    description:
+      'Express `trust proxy`: which proxies may set `X-Forwarded-For` (`true`, `false`, a hop count or addresses). `loopback` suits ngrok or a proxy on the same machine.',
+  }),
+  DATABASE_URL: withDefault('sqlite:./data/sms.sqlite', databaseUrl, {
+    group: 'service',
+    description:
+      '`postgres://user:pass@host:5432/db` for PostgreSQL (several instances behind a load balancer); `sqlite:<path>` or a file path for SQLite (created on first start).',
+  }),
+  NODE_ENV: optional(z.string(), 'unset', {
+    group: 'service',
+    description: '`production` makes a missing `API_KEYS` a start-up error instead of a warning.',
+  }),
+
+  API_KEYS: optional(commaList(apiKey), 'unset', {
+    group: 'security',
+    description:
+      'Keys for `/send-sms`, `/messages` and `/opt-outs`, comma-separated (several for rotation), each at least 16 printable characters (`openssl rand -hex 32`). Unset: no authentication and a start-up warning; refused when `NODE_ENV=production`.',
+  }),
+  RATE_LIMIT_SEND: withDefault('60', integer(0, 1_000_000), {
+    group: 'security',
+    description:
+      '`POST /send-sms` requests a minute per API key (per client IP without one); `0` switches the limit off.',
+  }),
+  SINCH_WEBHOOK_SECRET: optional(commaList(z.string()), 'unset', {
+    group: 'security',
+    description:
+      "Sinch's HMAC callback secret(s), comma-separated so a secret can be rotated. Unset: signatures are not checked.",
+  }),
+  WEBHOOK_BASIC_AUTH: optional(commaList(basicPair), 'unset', {
+    group: 'security',
+    description:
+      '`user:password` pair(s), comma-separated, for HTTP Basic on the callback URL. A callback passing either check is accepted.',
+  }),
+  WEBHOOK_MAX_AGE_SECONDS: withDefault('259200', integer(0, 365 * 86_400), {
+    group: 'security',
+    // Sinch retries a callback for one to two days, maybe re-sending the first signature: 3 days.
+    description:
+      "Oldest callback signature timestamp accepted, in seconds (3 days, longer than Sinch's retries); `0` switches the check off.",
+  }),
+  RATE_LIMIT_WEBHOOK: withDefault('6000', integer(0, 1_000_000), {
+    group: 'security',
+    description: '`POST /webhooks/dlr` requests a minute per client IP; `0` switches the limit off.',
+  }),
+  ALLOWED_DESTINATION_PREFIXES: optional(commaList(destinationPrefix), 'unset', {
+    group: 'security',
+    description:
+      'Calling codes or longer prefixes a destination must start with, e.g. `+44,+1555`; unset allows every destination.',
+  }),
+  MAX_SMS_PER_NUMBER_PER_HOUR: withDefault('10', integer(0, 1_000_000), {
+    group: 'security',
+    description: 'Messages to one number in a rolling hour; `0` switches the limit off.',
+  }),
+  MAX_SMS_PER_DAY: withDefault('10000', integer(0, 100_000_000), {
+    group: 'security',
+    description:
+      'Messages a UTC day, all numbers together; reaching it pauses sending until 00:00 UTC. `0` switches it off.',
+  }),
+
+  IDEMPOTENCY_TTL_HOURS: withDefault('24', integer(1, 24 * 30), {
+    group: 'sending',
+    description: 'Hours an `Idempotency-Key` on `POST /send-sms` is remembered.',
+  }),
+  MAX_MESSAGE_PARTS: withDefault('0', integer(0, 255), {
+    group: 'sending',
+    description:
+      'Longest message in SMS parts per recipient; longer ones get 400, and Sinch is told the same limit. `0`: no limit.',
+  }),
+  RECONCILE_INTERVAL_SECONDS: withDefault('60', integer(0, 86_400), {
+    group: 'sending',
+    description:
+      'Seconds between reconciliation sweeps, which ask Sinch about reports that never came (and forget expired `Idempotency-Key`s); `0` switches both off.',
+  }),
+  RECONCILE_AFTER_SECONDS: withDefault('600', integer(0, 7 * 86_400), {
+    group: 'sending',
+    description:
+      'Age in seconds of a send before the sweep asks Sinch about recipients with no final report.',
+  }),
+  RECONCILE_RECHECK_SECONDS: withDefault('900', integer(1, 7 * 86_400), {
+    group: 'sending',
+    description: 'Seconds before the sweep asks again about the same recipient.',
+  }),
+
+  OPT_OUT_KEYWORDS: optional(commaList(keyword), 'unset', {
+    group: 'optOuts',
+    description: `Words added to ${codeList(BUILT_IN_OPT_OUT_KEYWORDS)}, comma-separated, e.g. \`ARRET,STOPP\`; a reply that is exactly one of them opts out.`,
+  }),
+  OPT_IN_KEYWORDS: optional(commaList(keyword), 'unset', {
+    group: 'optOuts',
+    description: `Words added to ${codeList(BUILT_IN_OPT_IN_KEYWORDS)}, comma-separated, e.g. \`NONARRET\`; a reply that is exactly one of them opts back in. A word in both lists is refused.`,
+  }),
+  OPT_OUT_DELIVERY_CODES: withDefault(DEFAULT_OPT_OUT_DELIVERY_CODES.join(','), deliveryCodes, {
+    group: 'optOuts',
+    description:
+      'Delivery report codes that put the recipient on the opt-out list (257: "User opted out"), comma-separated; `none` switches it off.',
+  }),
+});
+
+export type Env = z.output<typeof envSchema>;
+export type EnvName = keyof typeof envSchema.shape;
