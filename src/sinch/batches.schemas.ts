@@ -37,21 +37,29 @@ export const textBatchRequestSchema = z.object({
 });
 export type TextBatchRequest = z.infer<typeof textBatchRequestSchema>;
 
-/** The batch object Sinch answers with (201 on create, 200 on get/cancel); unknown fields are kept. */
+/** Optional in Sinch's contract: `null` there means absent, so it never fails a response. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+
+/**
+ * The batch object Sinch answers with (201 on create, 200 on get/cancel), of any type: `mt_text` has a
+ * string `body`, `mt_binary` a base64 one with `udh`, `mt_media` an object `{ url, message?, subject? }`.
+ * Only `id` is required; unknown fields are kept.
+ */
 export const batchSchema = z.looseObject({
   id: z.string().min(1),
-  to: z.array(z.string()),
-  from: z.string().optional(),
-  body: z.string().optional(),
-  type: z.string().optional(),
-  canceled: z.boolean().optional(),
-  created_at: z.string().optional(),
-  modified_at: z.string().optional(),
-  delivery_report: z.string().optional(),
-  send_at: z.string().optional(),
-  expire_at: z.string().optional(),
-  callback_url: z.string().optional(),
-  client_reference: z.string().optional(),
+  to: optional(z.array(z.string())),
+  from: optional(z.string()),
+  body: optional(z.union([z.string(), z.looseObject({})])),
+  type: optional(z.string()),
+  canceled: optional(z.boolean()),
+  created_at: optional(z.string()),
+  modified_at: optional(z.string()),
+  delivery_report: optional(z.string()),
+  send_at: optional(z.string()),
+  expire_at: optional(z.string()),
+  callback_url: optional(z.string()),
+  client_reference: optional(z.string()),
 });
 export type Batch = z.infer<typeof batchSchema>;
 
@@ -68,11 +76,11 @@ export const sinchNestedErrorSchema = z.looseObject({
   }),
 });
 
-/** `GET /batches` page (batches created in the last 14 days, newest first). */
+/** `GET /batches` page (batches created in the last 14 days, newest first); the paging fields are optional. */
 export const batchListSchema = z.looseObject({
-  page: z.number().int(),
-  page_size: z.number().int(),
-  count: z.number().int(),
-  batches: z.array(batchSchema),
+  page: optional(z.number().int()),
+  page_size: optional(z.number().int()),
+  count: optional(z.number().int()),
+  batches: optional(z.array(batchSchema)).transform((batches) => batches ?? []),
 });
 export type BatchList = z.infer<typeof batchListSchema>;

@@ -170,7 +170,7 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
 /** Whether a batch Sinch holds is this request: the same body to the same numbers, in any order. */
 export function sameBatch(batch: Batch, request: Pick<TextBatchRequest, 'body' | 'to'>): boolean {
   const numbers = (list: string[]) => list.map(normalizeMsisdn).sort().join(',');
-  return batch.body === request.body && numbers(batch.to) === numbers(request.to);
+  return batch.body === request.body && numbers(batch.to ?? []) === numbers(request.to);
 }
 
 async function call<T extends z.ZodType>(
