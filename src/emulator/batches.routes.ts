@@ -1,17 +1,13 @@
 import { createHash } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
 import type { Logger } from '../logger';
-import {
-  buildBatch,
-  checkCallbackUrl,
-  type ParsedBatchRequest,
-  parseBatchRequest,
-  type SinchApiError,
-} from './batch-request';
+import { buildBatch, checkCallbackUrl, parseBatchRequest, type SinchApiError } from './batch-request';
+import type { BatchSend } from './batch-schemas';
 import type { DeliverySimulator } from './delivery-simulator';
-import { dateQuery, intQuery, readJsonBody, sendSinchError } from './emulator.http';
-import type { BatchRequestRecord, EmulatorStore, StoredBatch } from './emulator.store';
+import { readJsonBody, sendSinchError } from './emulator.http';
+import type { BatchRequestRecord, EmulatorStore, RecipientState, StoredBatch } from './emulator.store';
 import { newUlid } from './ids';
+import { commaList, listQuery, pageOf, stringQuery } from './list-query';
 import { apiFaultFor, deliveryScenarioFor } from './scenarios';
 
 export type BatchesRouteDeps = {
@@ -23,7 +19,7 @@ export type BatchesRouteDeps = {
   holdOpen: (res: Response) => void;
 };
 
-const NOT_FOUND = { status: 404, code: 'not_found', text: 'No batch with this id' };
+export const BATCH_NOT_FOUND = { status: 404, code: 'not_found', text: 'No batch with this id' };
 
 /** Same request again ⇒ same key: the client_reference, else a hash of the exact body. */
 function attemptKeyOf(clientReference: string | undefined, rawBody: string): string {
@@ -31,27 +27,28 @@ function attemptKeyOf(clientReference: string | undefined, rawBody: string): str
   return `body:${createHash('sha256').update(rawBody).digest('hex')}`;
 }
 
-function createStoredBatch(
-  deps: BatchesRouteDeps,
-  parsed: Extract<ParsedBatchRequest, { ok: true }>,
-  json: unknown,
-): StoredBatch {
-  const now = new Date();
-  const batch = buildBatch(newUlid(now.getTime()), parsed.request, parsed.extras, now);
-  const recipients = new Map(
-    batch.to.map((recipient) => [
+/** A fresh `Queued` state for each recipient of a batch. */
+export function queuedRecipients(numbers: string[], at: string): Map<string, RecipientState> {
+  return new Map(
+    numbers.map((recipient) => [
       recipient,
-      {
-        recipient,
-        scenario: deliveryScenarioFor(recipient),
-        status: 'Queued' as const,
-        code: 400,
-        at: batch.created_at,
-        final: false,
-      },
+      { recipient, scenario: deliveryScenarioFor(recipient), status: 'Queued', code: 400, at, final: false },
     ]),
   );
-  const stored: StoredBatch = { batch, request: json, recipients, batchReportSent: false };
+}
+
+function createStoredBatch(deps: BatchesRouteDeps, send: BatchSend, json: unknown): StoredBatch {
+  const now = new Date();
+  const batch = buildBatch(newUlid(now.getTime()), send, now);
+  const stored: StoredBatch = {
+    batch,
+    request: json,
+    send,
+    recipients: queuedRecipients(batch.to, batch.created_at),
+    batchReportSent: false,
+    generation: 0,
+    feedback: [],
+  };
   deps.store.batches.set(batch.id, stored);
   deps.simulator.start(stored);
   return stored;
@@ -96,7 +93,7 @@ export function createBatchesRouter(deps: BatchesRouteDeps): Router {
       return sendSinchError(res, { status, code, text: 'Simulated fault, try again' });
     }
 
-    const stored = createStoredBatch(deps, parsed, json);
+    const stored = createStoredBatch(deps, parsed.request, json);
     record.batchId = stored.batch.id;
     logger.info(
       { batchId: stored.batch.id, recipients: stored.batch.to.length, fault: fault?.name },
@@ -117,44 +114,33 @@ export function createBatchesRouter(deps: BatchesRouteDeps): Router {
   });
 
   router.get('/batches', (req, res) => {
-    const page = intQuery(req.query.page) ?? 0;
-    const pageSize = intQuery(req.query.page_size) ?? 30;
-    if (Number.isNaN(page) || Number.isNaN(pageSize) || pageSize < 1 || pageSize > 100) {
-      return sendSinchError(res, {
-        status: 400,
-        code: 'syntax_invalid_parameter_format',
-        text: 'page must be ≥ 0 and page_size between 1 and 100',
-      });
-    }
+    const query = listQuery(req);
+    if ('error' in query) return sendSinchError(res, query.error);
     // Like Sinch: batches created from start_date (default: a day ago) up to end_date (default: now).
-    const from = dateQuery(req.query.start_date) ?? Date.now() - 86_400_000;
-    const until = dateQuery(req.query.end_date) ?? Number.POSITIVE_INFINITY;
-    if (Number.isNaN(from) || Number.isNaN(until)) {
-      return sendSinchError(res, {
-        status: 400,
-        code: 'syntax_invalid_parameter_format',
-        text: 'start_date and end_date must be ISO-8601 dates',
-      });
-    }
-    const clientReference =
-      typeof req.query.client_reference === 'string' ? req.query.client_reference : undefined;
-    const matching = store.listBatches(clientReference).filter(({ batch }) => {
-      const created = Date.parse(batch.created_at ?? '');
-      return created >= from && created <= until;
+    const matching = store.listBatches({
+      clientReference: stringQuery(req.query.client_reference),
+      from: commaList(req.query.from),
+      createdFrom: query.from,
+      createdUntil: query.until,
     });
-    const batches = matching.slice(page * pageSize, (page + 1) * pageSize).map((s) => s.batch);
-    res.json({ page, page_size: pageSize, count: matching.length, batches });
+    res.json(
+      pageOf(
+        'batches',
+        matching.map((s) => s.batch),
+        query,
+      ),
+    );
   });
 
   router.get('/batches/:id', (req, res) => {
     const stored = store.batches.get(req.params.id);
-    if (!stored) return sendSinchError(res, NOT_FOUND);
+    if (!stored) return sendSinchError(res, BATCH_NOT_FOUND);
     res.json(stored.batch);
   });
 
   router.delete('/batches/:id', (req, res) => {
     const stored = store.batches.get(req.params.id);
-    if (!stored) return sendSinchError(res, NOT_FOUND);
+    if (!stored) return sendSinchError(res, BATCH_NOT_FOUND);
     if (!stored.batch.canceled) {
       stored.batch.canceled = true;
       stored.batch.modified_at = new Date().toISOString();

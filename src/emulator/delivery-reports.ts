@@ -1,5 +1,10 @@
 import type { RecipientState, StoredBatch } from './emulator.store';
 
+/** Reports of an `mt_media` batch are MMS reports (`…_mms`), every other type's SMS reports. */
+function kindOf(stored: StoredBatch): 'sms' | 'mms' {
+  return stored.batch.type === 'mt_media' ? 'mms' : 'sms';
+}
+
 /** Filters of `GET /batches/{id}/delivery_report` (comma lists). */
 export type BatchReportFilters = { statuses?: string[]; codes?: number[] };
 
@@ -21,7 +26,7 @@ export function recipientReport(
   if (isFinal && state.operatorStatusAt) report.operator_status_at = state.operatorStatusAt;
   report.recipient = state.recipient;
   report.status = status;
-  report.type = 'recipient_delivery_report_sms';
+  report.type = `recipient_delivery_report_${kindOf(stored)}`;
   return report;
 }
 
@@ -32,7 +37,9 @@ export function batchReport(
   filters: BatchReportFilters = {},
 ): Record<string, unknown> {
   const groups = new Map<string, { code: number; status: string; recipients: string[] }>();
-  for (const state of stored.recipients.values()) {
+  // Cancelled before its send_at: "an empty delivery report" (the cancel operation's documentation).
+  const states = stored.cancelledBeforeSend ? [] : stored.recipients.values();
+  for (const state of states) {
     if (filters.statuses && !filters.statuses.includes(state.status.toLowerCase())) continue;
     if (filters.codes && !filters.codes.includes(state.code)) continue;
     const key = `${state.code}:${state.status}`;
@@ -49,6 +56,6 @@ export function batchReport(
   if (stored.batch.client_reference !== undefined) report.client_reference = stored.batch.client_reference;
   report.statuses = statuses;
   report.total_message_count = stored.recipients.size;
-  report.type = 'delivery_report_sms';
+  report.type = `delivery_report_${kindOf(stored)}`;
   return report;
 }

@@ -33,9 +33,16 @@ export class DeliverySimulator {
    * the future waits for it, its recipients `Queued` until then (a cancel before then cancels them all).
    */
   start(stored: StoredBatch): void {
-    const { timers, stepDelayMs, slowReportMs } = this.options;
-    const sendAt = stored.batch.send_at ? Date.parse(stored.batch.send_at) : Number.NaN;
-    const wait = Number.isNaN(sendAt) ? 0 : Math.max(0, sendAt - Date.now());
+    const { stepDelayMs, slowReportMs } = this.options;
+    const wait = this.untilSendAt(stored);
+    // Replace and update raise the generation: timers of the version they replaced then do nothing.
+    const generation = stored.generation;
+    const timers = {
+      after: (ms: number, fn: () => void) =>
+        this.options.timers.after(ms, () => {
+          if (stored.generation === generation) fn();
+        }),
+    };
     for (const state of stored.recipients.values()) {
       const first = wait + stepDelayMs();
       const second = first + stepDelayMs();
@@ -60,8 +67,28 @@ export class DeliverySimulator {
     }
   }
 
-  /** Cancels every recipient not yet final: `Cancelled` (407), reported like any final status. */
+  /** Milliseconds until the batch's `send_at` (0 when it has none or it has passed). */
+  untilSendAt(stored: StoredBatch): number {
+    const sendAt = stored.batch.send_at ? Date.parse(stored.batch.send_at) : Number.NaN;
+    return Number.isNaN(sendAt) ? 0 : Math.max(0, sendAt - Date.now());
+  }
+
+  /** Whether any recipient has left `Queued`: then update and replace are refused. */
+  dispatched(stored: StoredBatch): boolean {
+    return [...stored.recipients.values()].some((s) => s.final || s.status !== 'Queued');
+  }
+
+  /**
+   * Cancels every recipient not yet final: `Cancelled` (407), reported like any final status. A batch
+   * still waiting for its `send_at` sends nothing and its report is empty, as Sinch documents.
+   */
   cancel(stored: StoredBatch): void {
+    if (this.untilSendAt(stored) > 0 && !this.dispatched(stored)) {
+      stored.cancelledBeforeSend = true;
+      stored.generation++;
+      for (const state of stored.recipients.values()) this.setFinal(state, 'Cancelled', 407);
+      return;
+    }
     for (const state of stored.recipients.values()) {
       if (state.final) continue;
       this.setFinal(state, 'Cancelled', 407);

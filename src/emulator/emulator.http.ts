@@ -65,15 +65,3 @@ export function sinchErrorHandler(error: unknown, _req: Request, res: Response, 
   }
   sendSinchError(res, { status: 500, code: 'internal_error', text: 'The emulator failed unexpectedly' });
 }
-
-/** Parses a non-negative integer query parameter; undefined when absent, NaN when malformed. */
-/** An ISO-8601 query parameter as epoch ms; undefined when absent, NaN when not a date. */
-export function dateQuery(value: unknown): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  return typeof value === 'string' ? Date.parse(value) : Number.NaN;
-}
-
-export function intQuery(value: unknown): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-}

@@ -2,13 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Response } from 'express';
 import { createLogger, type Logger } from '../logger';
+import { createBatchChangesRouter } from './batch-changes.routes';
 import { createBatchesRouter } from './batches.routes';
 import { type CallbackRecord, CallbackSender } from './callback-sender';
 import { DeliverySimulator } from './delivery-simulator';
+import { createDryRunRouter } from './dry-run.routes';
 import { requireBearer, sendSinchError, sinchErrorHandler } from './emulator.http';
 import { type BatchRequestRecord, EmulatorStore, type StoredBatch } from './emulator.store';
-import { newUlid } from './ids';
-import { createIntrospectionRouter, type InboundRequest } from './introspection.routes';
+import { buildInbound, createInboundsRouter } from './inbounds.routes';
+import { createIntrospectionRouter, type InboundInput } from './introspection.routes';
 import { createReportsRouter } from './reports.routes';
 import { TimerSet } from './timer-set';
 
@@ -45,12 +47,13 @@ export type EmulatorState = {
   snapshot(): EmulatorSnapshot;
   /** Forgets everything and cancels pending reports and retries. */
   reset(): void;
-  /** Posts an inbound text (`mo_text`) as Sinch does; the payload, or undefined without a callback URL. */
-  inbound(message: InboundRequest): Record<string, unknown> | undefined;
+  /** Keeps a handset's message for `GET /inbounds` and posts it as Sinch does when a URL is known. */
+  inbound(message: InboundInput): { payload: Record<string, unknown>; posted: boolean };
 };
 
 export type EmulatorSnapshot = {
-  batches: Array<{ batch: unknown; request: unknown; recipients: unknown[] }>;
+  batches: Array<{ batch: unknown; request: unknown; recipients: unknown[]; feedback: unknown[] }>;
+  inbounds: unknown[];
   batchRequests: BatchRequestRecord[];
   callbacks: Array<Omit<CallbackRecord, 'rawBody'>>;
 };
@@ -94,15 +97,17 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     requests: () => store.requests,
     callbacks: () => sender.records,
     snapshot: () => ({
-      batches: [...store.batches.values()].map(({ batch, request, recipients }) => ({
+      batches: [...store.batches.values()].map(({ batch, request, recipients, feedback }) => ({
         batch,
         request,
+        feedback,
         recipients: [...recipients.values()].map(({ scenario, ...rest }) => ({
           ...rest,
           scenario: scenario.name,
         })),
       })),
       batchRequests: store.requests,
+      inbounds: store.inbounds,
       callbacks: sender.records.map(({ rawBody: _raw, ...rest }) => rest),
     }),
     reset: () => {
@@ -110,23 +115,12 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       sender.reset();
       store.reset();
     },
-    inbound: ({ from, to, body, url }) => {
-      const target = url ?? options.defaultCallbackUrl;
-      if (!target) return undefined;
-      const now = new Date().toISOString();
-      const id = newUlid();
-      const payload = {
-        type: 'mo_text',
-        id,
-        from,
-        to,
-        body,
-        received_at: now,
-        sent_at: now,
-        operator_id: '31000',
-      };
-      sender.enqueue(`inbound:${id}`, target, payload, { batchId: id });
-      return payload;
+    inbound: (message) => {
+      const target = message.url ?? options.defaultCallbackUrl;
+      const payload = buildInbound(message);
+      store.inbounds.push(payload);
+      if (target) sender.enqueue(`inbound:${payload.id}`, target, payload, { batchId: payload.id });
+      return { payload, posted: target !== undefined };
     },
   };
 
@@ -135,19 +129,21 @@ export function createEmulator(options: EmulatorOptions): Emulator {
   app.use('/_emulator', createIntrospectionRouter(state));
   const api = express.Router({ mergeParams: true });
   api.use(requireBearer(options.token, options.servicePlanId));
+  const changeDeps = { store, simulator, logger, defaultCallbackUrl: options.defaultCallbackUrl };
+  // Dry run before the batch routes, so `dry_run` is never read as a batch id.
+  api.use(createDryRunRouter());
   api.use(createReportsRouter(store));
+  api.use(createInboundsRouter(store));
   api.use(
     createBatchesRouter({
-      store,
-      simulator,
-      logger,
-      defaultCallbackUrl: options.defaultCallbackUrl,
+      ...changeDeps,
       holdOpen: (res) => {
         held.add(res);
         res.on('close', () => held.delete(res));
       },
     }),
   );
+  api.use(createBatchChangesRouter(changeDeps));
   app.use('/xms/v1/:plan', api);
   app.use((_req, res) => sendSinchError(res, { status: 404, code: 'not_found', text: 'No such resource' }));
   app.use(sinchErrorHandler);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { deliveryReportTypeSchema } from '../sinch/batches.schemas';
 import type { DeliveryStatus } from '../sinch/callbacks.schemas';
+import type { BatchSend, BatchType } from './batch-schemas';
 import type { DeliveryScenario } from './scenarios';
 
 export type DeliveryReportType = z.infer<typeof deliveryReportTypeSchema>;
@@ -11,8 +12,9 @@ export type EmulatedBatch = {
   to: string[];
   from?: string;
   canceled: boolean;
-  body: string;
-  type: 'mt_text';
+  /** A string for `mt_text` and `mt_binary` (base64), `{ url, message?, subject? }` for `mt_media`. */
+  body: string | { url: string; message?: string; subject?: string };
+  type: BatchType;
   created_at: string;
   modified_at: string;
   delivery_report: DeliveryReportType;
@@ -36,10 +38,28 @@ export type RecipientState = {
 
 export type StoredBatch = {
   batch: EmulatedBatch;
-  /** The JSON body exactly as received. */
+  /** The JSON body exactly as received (the last replace or update, once there is one). */
   request: unknown;
+  /** The validated request the batch now stands for; an update applies to it. */
+  send: BatchSend;
   recipients: Map<string, RecipientState>;
   batchReportSent: boolean;
+  /** Raised by replace and update: timers of the earlier version then do nothing. */
+  generation: number;
+  /** Cancelled before its `send_at`: its delivery report is empty, as Sinch documents. */
+  cancelledBeforeSend?: boolean;
+  /** Every `POST /batches/{id}/delivery_feedback`, in order. */
+  feedback: Array<{ at: string; recipients: string[] }>;
+};
+
+/** A handset's message as `GET /inbounds` answers it (docs/sinch-sms-api.md §7). */
+export type InboundMessage = Record<string, unknown> & {
+  type: 'mo_text' | 'mo_binary' | 'mo_media';
+  id: string;
+  from: string;
+  to: string;
+  received_at: string;
+  client_reference?: string;
 };
 
 /** One `POST /batches` call, whatever came of it, for the introspection endpoint. */
@@ -55,10 +75,23 @@ export type BatchRequestRecord = {
   body: unknown;
 };
 
+/** Filters of `GET /batches`, all optional. */
+export type BatchFilters = {
+  clientReference?: string;
+  /** Any of these senders (compared as given and without `+`). */
+  from?: string[];
+  createdFrom?: number;
+  createdUntil?: number;
+};
+
+const bare = (sender: string) => sender.replace(/^\+/, '');
+
 /** In-memory state of one emulator instance; reset() brings it back to empty. */
 export class EmulatorStore {
   readonly batches = new Map<string, StoredBatch>();
   readonly requests: BatchRequestRecord[] = [];
+  /** Inbound messages in arrival order. */
+  readonly inbounds: InboundMessage[] = [];
   private readonly attempts = new Map<string, number>();
 
   /** Counts calls per key so a fault can hit only the first attempt of a request. */
@@ -68,17 +101,25 @@ export class EmulatorStore {
     return attempt;
   }
 
-  /** Batches newest first, optionally only those with a given client_reference. */
-  listBatches(clientReference?: string): StoredBatch[] {
-    const all = [...this.batches.values()].reverse();
-    return clientReference === undefined
-      ? all
-      : all.filter((stored) => stored.batch.client_reference === clientReference);
+  /** Batches newest first, narrowed by the filters given. */
+  listBatches(filters: BatchFilters = {}): StoredBatch[] {
+    const senders = filters.from?.map(bare);
+    return [...this.batches.values()].reverse().filter(({ batch }) => {
+      const created = Date.parse(batch.created_at);
+      if (filters.clientReference !== undefined && batch.client_reference !== filters.clientReference) {
+        return false;
+      }
+      if (senders && !(batch.from !== undefined && senders.includes(bare(batch.from)))) return false;
+      if (filters.createdFrom !== undefined && created < filters.createdFrom) return false;
+      if (filters.createdUntil !== undefined && created > filters.createdUntil) return false;
+      return true;
+    });
   }
 
   reset(): void {
     this.batches.clear();
     this.requests.length = 0;
+    this.inbounds.length = 0;
     this.attempts.clear();
   }
 }

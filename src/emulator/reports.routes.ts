@@ -1,50 +1,31 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { normalizeMsisdn } from '../core/msisdn';
-import { analyzeBody } from '../sinch/encoding';
-import { parseBatchRequest } from './batch-request';
-import { batchReport, recipientReport } from './delivery-reports';
-import { intQuery, readJsonBody, sendSinchError } from './emulator.http';
+import type { SinchApiError } from './batch-request';
+import { type BatchReportFilters, batchReport, recipientReport } from './delivery-reports';
+import { sendSinchError } from './emulator.http';
 import type { EmulatorStore } from './emulator.store';
+import { commaList, listQuery, pageOf, stringQuery } from './list-query';
 
 const NOT_FOUND = { status: 404, code: 'not_found', text: 'No such batch or recipient' };
 
-function commaList(value: unknown): string[] | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  return value.split(',').map((item) => item.trim());
-}
-
-/** Delivery-report GETs and `POST /batches/dry_run` (docs/sinch-sms-api.md §9). */
-export function createReportsRouter(store: EmulatorStore): Router {
-  const router = Router({ mergeParams: true });
-
-  router.post('/batches/dry_run', readJsonBody, (req, res) => {
-    const parsed = parseBatchRequest(res.locals.json);
-    if (!parsed.ok) return sendSinchError(res, parsed.error);
-    const listed = intQuery(req.query.number_of_recipients) ?? 100;
-    if (Number.isNaN(listed) || listed > 1000) {
-      return sendSinchError(res, {
+/** `status` and `code` filters (comma lists; statuses in any case). */
+function reportFilters(req: Request): BatchReportFilters | { error: SinchApiError } {
+  const codes = commaList(req.query.code)?.map(Number);
+  if (codes?.some((code) => !Number.isInteger(code))) {
+    return {
+      error: {
         status: 400,
         code: 'syntax_invalid_parameter_format',
-        text: 'number_of_recipients must be between 0 and 1000',
-      });
-    }
-    const { body, to } = parsed.request;
-    // No `parameters` substitution: every recipient gets the same body.
-    const analysis = analyzeBody(body);
-    const response: Record<string, unknown> = {
-      number_of_recipients: to.length,
-      number_of_messages: analysis.numberOfParts * to.length,
+        text: 'code must be a comma-separated list of integers',
+      },
     };
-    if (req.query.per_recipient === 'true') {
-      response.per_recipient = to.slice(0, listed).map((recipient) => ({
-        recipient: normalizeMsisdn(recipient),
-        number_of_parts: analysis.numberOfParts,
-        body,
-        encoding: analysis.encoding,
-      }));
-    }
-    res.json(response);
-  });
+  }
+  return { statuses: commaList(req.query.status)?.map((s) => s.toLowerCase()), codes };
+}
+
+/** Delivery-report GETs (docs/sinch-sms-api.md §9). */
+export function createReportsRouter(store: EmulatorStore): Router {
+  const router = Router({ mergeParams: true });
 
   router.get('/batches/:id/delivery_report', (req, res) => {
     const stored = store.batches.get(req.params.id);
@@ -57,16 +38,9 @@ export function createReportsRouter(store: EmulatorStore): Router {
         text: "type must be 'summary' or 'full'",
       });
     }
-    const codes = commaList(req.query.code)?.map(Number);
-    if (codes?.some((code) => !Number.isInteger(code))) {
-      return sendSinchError(res, {
-        status: 400,
-        code: 'syntax_invalid_parameter_format',
-        text: 'code must be a comma-separated list of integers',
-      });
-    }
-    const statuses = commaList(req.query.status)?.map((s) => s.toLowerCase());
-    res.json(batchReport(stored, type === 'full', { statuses, codes }));
+    const filters = reportFilters(req);
+    if ('error' in filters) return sendSinchError(res, filters.error);
+    res.json(batchReport(stored, type === 'full', filters));
   });
 
   router.get('/batches/:id/delivery_report/:recipient', (req, res) => {
@@ -74,6 +48,35 @@ export function createReportsRouter(store: EmulatorStore): Router {
     const state = stored?.recipients.get(normalizeMsisdn(req.params.recipient));
     if (!stored || !state) return sendSinchError(res, NOT_FOUND);
     res.json(recipientReport(stored, state));
+  });
+
+  // Recipient reports of every batch, newest first, by the time of their last report.
+  router.get('/delivery_reports', (req, res) => {
+    const query = listQuery(req);
+    if ('error' in query) return sendSinchError(res, query.error);
+    const filters = reportFilters(req);
+    if ('error' in filters) return sendSinchError(res, filters.error);
+    const clientReference = stringQuery(req.query.client_reference);
+    const reports = [];
+    for (const stored of store.batches.values()) {
+      if (stored.cancelledBeforeSend) continue;
+      if (clientReference !== undefined && stored.batch.client_reference !== clientReference) continue;
+      for (const state of stored.recipients.values()) {
+        const at = Date.parse(state.at);
+        if (at < query.from || at > query.until) continue;
+        if (filters.statuses && !filters.statuses.includes(state.status.toLowerCase())) continue;
+        if (filters.codes && !filters.codes.includes(state.code)) continue;
+        reports.push({ at, report: recipientReport(stored, state) });
+      }
+    }
+    reports.sort((a, b) => b.at - a.at);
+    res.json(
+      pageOf(
+        'delivery_reports',
+        reports.map((r) => r.report),
+        query,
+      ),
+    );
   });
 
   return router;

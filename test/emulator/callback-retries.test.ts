@@ -70,6 +70,6 @@ describe('callback retries', () => {
     await sleep(300);
     expect(h.receiver.received.length).toBe(count);
     const snapshot = await (await fetch(`${h.baseUrl}/_emulator/messages`)).json();
-    expect(snapshot).toEqual({ batches: [], batchRequests: [], callbacks: [] });
+    expect(snapshot).toEqual({ batches: [], batchRequests: [], inbounds: [], callbacks: [] });
   });
 });
