@@ -21,6 +21,7 @@ describe('official SDK: batches', () => {
       sendSMSRequestBody: {
         to: ['+15551234567'],
         from: '+15550001111',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Sinch's parameter syntax, not a template
         body: 'Hi ${name}',
         parameters: { name: { default: 'you' } },
         from_ton: 6,
@@ -87,6 +88,7 @@ describe('official SDK: batches', () => {
       number_of_recipients: 10,
       dryRunRequestBody: {
         to: ['+15551234567', '+15557654321'],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Sinch's parameter syntax, not a template
         body: 'Hej ${name}',
         parameters: { name: { '15551234567': 'Åsa', default: 'Σίσυφε' } },
       },
