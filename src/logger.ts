@@ -27,6 +27,18 @@ export const REDACT_PATHS = [
   '*.password',
 ];
 
+/**
+ * Errors as pino writes them, except that one which says it is an expected fault (a Sinch 503, a
+ * timeout) is written without its stack: the stack of our HTTP plumbing says nothing, the fields do.
+ */
+function serializeError(err: unknown): unknown {
+  const line = pino.stdSerializers.err(err as Error);
+  if ((err as { expectedFault?: unknown } | null)?.expectedFault === true) {
+    return { ...line, stack: undefined };
+  }
+  return line;
+}
+
 /** One JSON line per event; pass a destination to capture the lines (tests do). */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -35,6 +47,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'sinch-sms-dlr' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,

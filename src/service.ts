@@ -47,9 +47,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const metrics = createMetrics({ processMetrics: true });
   const sinch = createSinchClient({
     ...config.sinch,
-    onRetry: (operation, attempt, err) => {
+    onRetry: (operation, attempt, err, context) => {
       metrics.sinchRetries.inc({ operation });
-      logger.warn({ operation, attempt, err }, 'retrying sinch call');
+      // The request's logger when the call has one, so the line carries its request id.
+      (context.log ?? logger).warn(
+        { operation, attempt, messageId: context.messageId, err },
+        `retrying sinch ${operation} after attempt ${attempt}: ${err.message}`,
+      );
     },
     onCall: (operation, status, seconds) =>
       metrics.sinchCalls.observe({ operation, status: String(status) }, seconds),

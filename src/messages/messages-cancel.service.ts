@@ -39,7 +39,7 @@ export async function cancelMessage(
 
   if (message.cancelled_at === null) {
     const requestedAt = new Date().toISOString();
-    await sinch.cancelBatch(batchId);
+    await sinch.cancelBatch(batchId, { log, messageId: message.id });
     const cancelled = await db.transaction().execute(async (trx) => {
       // Reports for this batch take the same lock: none can slip between reading and marking.
       await lockBatch(trx, batchId);

@@ -97,7 +97,7 @@ async function askSinch(
 ): Promise<keyof SweepResult> {
   let report: Awaited<ReturnType<SinchClient['getRecipientReport']>>;
   try {
-    report = await deps.sinch.getRecipientReport(batchId, msisdn);
+    report = await deps.sinch.getRecipientReport(batchId, msisdn, { log: deps.log, messageId });
   } catch (err) {
     deps.log.warn({ err, messageId, batchId, recipient: msisdn }, 'reconciliation: sinch could not say');
     return 'failed';

@@ -122,8 +122,11 @@ export async function sendSms(
         expire_at: input.expireAt,
         max_number_of_message_parts: config.maxMessageParts > 0 ? config.maxMessageParts : undefined,
       },
-      // A resumed send may have reached Sinch before the process died: look it up first.
-      resumed ? { mayExistSince: lookupSince(resumed.created_at) } : {},
+      {
+        // A resumed send may have reached Sinch before the process died: look it up first.
+        ...(resumed ? { mayExistSince: lookupSince(resumed.created_at) } : {}),
+        context: { log, messageId },
+      },
     );
     batchId = batch.id;
     expireAt =

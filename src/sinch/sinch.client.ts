@@ -1,19 +1,25 @@
-import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import axios from 'axios';
 import type { z } from 'zod';
 import { normalizeMsisdn } from '../core/msisdn';
+import type { Logger } from '../logger';
 import {
   type Batch,
   type BatchList,
   batchListSchema,
   batchSchema,
-  sinchErrorSchema,
-  sinchNestedErrorSchema,
   type TextBatchRequest,
   textBatchRequestSchema,
 } from './batches.schemas';
 import { type RecipientDeliveryReport, recipientDeliveryReportSchema } from './callbacks.schemas';
 import { type RetryPolicy, retryDelay, sleep } from './retry-policy';
+import { call, type Request } from './sinch.call';
 import { SinchError } from './sinch.errors';
+
+/**
+ * Who a call is made for, handed back with each retry so its warning says so: the request's logger
+ * (its lines carry the request id) and the message the call is about.
+ */
+export type CallContext = { log?: Logger; messageId?: string };
 
 export type SinchClientOptions = {
   /** Origin such as `https://us.sms.api.sinch.com`; the client appends `/xms/v1/{servicePlanId}`. */
@@ -26,7 +32,7 @@ export type SinchClientOptions = {
   retryBaseMs: number;
   retryMaxMs: number;
   /** Called before each retry, for logs and metrics. */
-  onRetry?: (operation: string, attempt: number, error: SinchError) => void;
+  onRetry?: (operation: string, attempt: number, error: SinchError, context: CallContext) => void;
   /** Called after every HTTP exchange with Sinch (status 0: no response), for metrics. */
   onCall?: (operation: string, status: number, seconds: number) => void;
 };
@@ -39,21 +45,26 @@ export type SinchClient = {
    * `mayExistSince` says an earlier call, in a process that died, may have sent it at or after that
    * time: look it up (from then) before the first try.
    */
-  sendBatch(request: TextBatchRequest, options?: { mayExistSince?: string }): Promise<Batch>;
+  sendBatch(
+    request: TextBatchRequest,
+    options?: { mayExistSince?: string; context?: CallContext },
+  ): Promise<Batch>;
   /**
    * `GET /batches?client_reference=…`: the newest batch with this reference created since `since`
    * (Sinch's default and ours: the last 24 hours; Sinch lists 14 days at most).
    */
   findBatchByClientReference(clientReference: string, since?: string): Promise<Batch | undefined>;
   /** `GET /batches/{id}/delivery_report/{recipient}`: the recipient's current report. */
-  getRecipientReport(batchId: string, recipient: string): Promise<RecipientDeliveryReport>;
+  getRecipientReport(
+    batchId: string,
+    recipient: string,
+    context?: CallContext,
+  ): Promise<RecipientDeliveryReport>;
   /** `DELETE /batches/{id}`: cancels what has not been sent yet. */
-  cancelBatch(batchId: string): Promise<Batch>;
+  cancelBatch(batchId: string, context?: CallContext): Promise<Batch>;
   /** The URL of the batches collection, for logs (it never contains the token). */
   readonly batchesUrl: string;
 };
-
-type Request = { method: 'GET' | 'POST' | 'DELETE'; url: string; data?: unknown; params?: object };
 
 /** Builds the one client the service uses to talk to the Sinch SMS REST API. */
 export function createSinchClient(options: SinchClientOptions): SinchClient {
@@ -79,6 +90,7 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
   async function withRetries<T>(
     operation: string,
     attempt: () => Promise<T>,
+    context: CallContext = {},
     mayRepeat: (error: SinchError) => boolean = () => true,
   ): Promise<T> {
     let waited = 0;
@@ -89,7 +101,7 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
         const delay =
           error instanceof SinchError && mayRepeat(error) ? retryDelay(policy, n, error, waited) : undefined;
         if (delay === undefined) throw error;
-        options.onRetry?.(operation, n, error as SinchError);
+        options.onRetry?.(operation, n, error as SinchError, context);
         await sleep(delay);
         waited += delay;
       }
@@ -121,6 +133,7 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
             throw error;
           }
         },
+        options.context,
         // Without a reference there is no way to check what Sinch got, so no blind second send.
         (error) => !error.maybeDelivered || reference !== undefined,
       );
@@ -141,27 +154,33 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
       return list.batches.find((b) => b.client_reference === clientReference);
     },
 
-    getRecipientReport: (batchId, recipient) =>
-      withRetries('getRecipientReport', () =>
-        once(
-          'getRecipientReport',
-          {
-            method: 'GET',
-            url: `/batches/${encodeURIComponent(batchId)}/delivery_report/${encodeURIComponent(recipient)}`,
-          },
-          [200],
-          recipientDeliveryReportSchema,
-        ),
+    getRecipientReport: (batchId, recipient, context) =>
+      withRetries(
+        'getRecipientReport',
+        () =>
+          once(
+            'getRecipientReport',
+            {
+              method: 'GET',
+              url: `/batches/${encodeURIComponent(batchId)}/delivery_report/${encodeURIComponent(recipient)}`,
+            },
+            [200],
+            recipientDeliveryReportSchema,
+          ),
+        context,
       ),
 
-    cancelBatch: (batchId) =>
-      withRetries('cancelBatch', () =>
-        once(
-          'cancelBatch',
-          { method: 'DELETE', url: `/batches/${encodeURIComponent(batchId)}` },
-          [200],
-          batchSchema,
-        ),
+    cancelBatch: (batchId, context) =>
+      withRetries(
+        'cancelBatch',
+        () =>
+          once(
+            'cancelBatch',
+            { method: 'DELETE', url: `/batches/${encodeURIComponent(batchId)}` },
+            [200],
+            batchSchema,
+          ),
+        context,
       ),
   };
   return client;
@@ -171,80 +190,4 @@ export function createSinchClient(options: SinchClientOptions): SinchClient {
 export function sameBatch(batch: Batch, request: Pick<TextBatchRequest, 'body' | 'to'>): boolean {
   const numbers = (list: string[]) => list.map(normalizeMsisdn).sort().join(',');
   return batch.body === request.body && numbers(batch.to ?? []) === numbers(request.to);
-}
-
-async function call<T extends z.ZodType>(
-  http: AxiosInstance,
-  operation: string,
-  request: Request,
-  okStatuses: number[],
-  schema: T,
-  onCall: SinchClientOptions['onCall'],
-): Promise<z.infer<T>> {
-  const started = process.hrtime.bigint();
-  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-  let response: AxiosResponse<unknown>;
-  try {
-    response = await http.request(request);
-  } catch (error) {
-    onCall?.(operation, 0, seconds());
-    throw transportError(operation, error as AxiosError);
-  }
-  onCall?.(operation, response.status, seconds());
-
-  if (okStatuses.includes(response.status)) {
-    const parsed = schema.safeParse(response.data);
-    if (parsed.success) return parsed.data;
-    throw new SinchError({
-      kind: 'invalid_response',
-      operation,
-      httpStatus: response.status,
-      sinchText: 'the response body does not match the documented schema',
-      maybeDelivered: request.method === 'POST',
-    });
-  }
-
-  const { sinchCode, sinchText } = readErrorBody(response.data);
-  throw new SinchError({
-    kind: response.status >= 500 ? 'server' : 'rejected',
-    operation,
-    httpStatus: response.status,
-    sinchCode,
-    sinchText,
-    retryAfterSeconds: parseRetryAfter(response.headers['retry-after']),
-    // A 5xx can come from a proxy after Sinch accepted the request; a 4xx means it was refused.
-    maybeDelivered: response.status >= 500,
-  });
-}
-
-function transportError(operation: string, error: AxiosError): SinchError {
-  const code = error.code ?? '';
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-    return new SinchError({ kind: 'timeout', operation, maybeDelivered: true }, { cause: error.code });
-  }
-  // Refused or unresolvable: the request never left. A reset or hang-up may come after Sinch read it.
-  const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-  return new SinchError(
-    { kind: 'network', operation, sinchText: code || error.message, maybeDelivered: !neverSent },
-    { cause: error.code },
-  );
-}
-
-function readErrorBody(data: unknown): { sinchCode?: string; sinchText?: string } {
-  const flat = sinchErrorSchema.safeParse(data);
-  if (flat.success) return { sinchCode: flat.data.code, sinchText: flat.data.text };
-  const nested = sinchNestedErrorSchema.safeParse(data);
-  if (nested.success) {
-    const { code, message, status } = nested.data.error;
-    return { sinchCode: status ?? (code === undefined ? undefined : String(code)), sinchText: message };
-  }
-  return typeof data === 'string' && data.length > 0 ? { sinchText: data.slice(0, 500) } : {};
-}
-
-function parseRetryAfter(header: unknown): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }

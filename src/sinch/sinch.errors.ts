@@ -53,6 +53,11 @@ export class SinchError extends Error implements ForeignError {
     return this.kind === 'rejected' && (this.httpStatus === 401 || this.httpStatus === 403);
   }
 
+  /** A fault outside the service, expected now and then: its stack (our HTTP plumbing) is not logged. */
+  get expectedFault(): boolean {
+    return true;
+  }
+
   /** Sinch's own status never becomes ours: a failure upstream is a 502 (504 for a timeout). */
   toAppError(): AppError {
     const details = {
