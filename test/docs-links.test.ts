@@ -44,12 +44,6 @@ function anchorsOf(markdown: string): Set<string> {
   return anchors;
 }
 
-/**
- * Written on another branch (the settings reference generated from the config schema); until it lands,
- * links to it are the only ones allowed to point at a missing file. Remove once docs/configuration.md exists.
- */
-const LANDING_SOON = new Set(['docs/configuration.md']);
-
 type Link = { from: string; target: string };
 
 function relativeLinks(file: string): Link[] {
@@ -62,9 +56,7 @@ function relativeLinks(file: string): Link[] {
 function problem({ from, target }: Link): string | undefined {
   const [path = '', anchor] = target.split('#');
   const file = path === '' ? join(root, from) : resolve(dirname(join(root, from)), decodeURI(path));
-  if (!existsSync(file)) {
-    return LANDING_SOON.has(relative(root, file)) ? undefined : `${from}: ${target} (no such file)`;
-  }
+  if (!existsSync(file)) return `${from}: ${target} (no such file)`;
   if (anchor === undefined || statSync(file).isDirectory()) return undefined;
   if (!anchorsOf(readFileSync(file, 'utf8')).has(decodeURIComponent(anchor))) {
     return `${from}: ${target} (no heading #${anchor} in ${relative(root, file)})`;
