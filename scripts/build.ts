@@ -1,5 +1,5 @@
 // `npm run build`: the service as one ES module per entry point in dist/, run by plain node.
-import { realpathSync } from 'node:fs';
+import { cpSync, existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
@@ -43,6 +43,15 @@ export async function startFlags(): Promise<string[]> {
 async function main(): Promise<void> {
   const esbuild = await import('esbuild');
   await esbuild.build(bundleOptions(['src/server.ts'], join(REPO_ROOT, 'dist'), join(REPO_ROOT, 'src')));
+  copyPages(join(REPO_ROOT, 'dist'));
+}
+
+/** The static pages (console, API reference) beside the bundle, where http/static-pages.ts looks. */
+export function copyPages(outdir: string): void {
+  for (const feature of ['console', 'openapi']) {
+    const from = join(REPO_ROOT, 'src', feature, 'public');
+    if (existsSync(from)) cpSync(from, join(outdir, feature, 'public'), { recursive: true });
+  }
 }
 
 // Run directly (not imported by the benchmark); real paths, so a symlinked checkout counts too.

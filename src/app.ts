@@ -10,11 +10,13 @@ import type { Logger } from './logger';
 import { messagesRoutes } from './messages/messages.routes';
 import type { Metrics } from './metrics/metrics';
 import { metricsRoutes } from './metrics/metrics.routes';
+import { openApiRoutes } from './openapi/openapi.routes';
 import { optOutRules } from './opt-outs/opt-out-settings';
 import { optOutsRoutes } from './opt-outs/opt-outs.routes';
 import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
 import type { SinchClient } from './sinch/sinch.client';
+import { statsRoutes } from './stats/stats.routes';
 
 export type AppDeps = {
   config: Config;
@@ -32,8 +34,16 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
 
-  // A JSON API: helmet's defaults (nosniff, no framing, a deny-all CSP, HSTS) cost nothing here.
-  app.use(helmet());
+  // A JSON API: helmet's headers (nosniff, no framing, HSTS) and a CSP that allows nothing; the pages
+  // (console, API reference) replace it with their own, this origin only (http/static-pages.ts).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
+    }),
+  );
 
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
@@ -47,6 +57,9 @@ export function buildApp(deps: AppDeps): Express {
   app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts }));
   app.use(messagesRoutes(deps));
   app.use(optOutsRoutes(deps));
+  app.use(statsRoutes(deps));
+  // The pages (API reference, console) set their own CSP: this origin only, no inline script.
+  app.use(openApiRoutes());
 
   app.use(notFound);
   app.use(errorHandler);

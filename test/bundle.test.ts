@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bundleOptions, startFlags } from '../scripts/build';
+import { bundleOptions, copyPages, startFlags } from '../scripts/build';
 import { ROOT } from './helpers/process';
 
 // The other process tests run the TypeScript sources through tsx; `npm start` runs the esbuild bundle
@@ -18,6 +18,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   await build(bundleOptions(['src/server.ts'], OUT, join(ROOT, 'src')));
+  copyPages(OUT);
 }, 60_000);
 
 afterAll(() => {
@@ -59,6 +60,16 @@ it('When the service is built and started as npm start does, then it serves, sto
 
   const ready = await fetch(`${base}/health/ready`);
   expect(ready.status).toBe(200);
+  // The pages ship beside the bundle: the API reference and its assets, the document.
+  for (const [path, type] of [
+    ['/docs/', 'text/html'],
+    ['/docs/assets/swagger-ui-bundle.js', 'javascript'],
+    ['/openapi.json', 'application/json'],
+  ] as const) {
+    const page = await fetch(`${base}${path}`);
+    expect(`${path} ${page.status} ${page.headers.get('content-type')}`).toMatch(`${path} 200 `);
+    expect(page.headers.get('content-type'), path).toContain(type);
+  }
   const callback = await fetch(`${base}/webhooks/dlr`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -32,7 +32,8 @@ export const paginationQuery = {
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .default(50),
+    .default(50)
+    .meta({ description: `Items per page, 1 to ${MAX_PAGE_SIZE}.`, example: 50 }),
   cursor: z
     .string()
     .transform((raw, ctx) => {
@@ -40,5 +41,6 @@ export const paginationQuery = {
       if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this service gave out' });
       return cursor ?? z.NEVER;
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page; leave out for the first page.' }),
 };

@@ -77,7 +77,7 @@ export function deliveryReportRoutes(deps: {
         // A new callback type must not be dropped for good by a 4xx: it is stored and acknowledged.
         req.log.warn({ callbackType: payload.type }, 'callback of unknown type stored without processing');
       }
-      res.status(200).send('OK');
+      res.status(200).type('text/plain').send('OK');
     },
   );
 

@@ -32,10 +32,18 @@ const instant = z
 export const listMessagesQuery = z
   .strictObject({
     ...paginationQuery,
-    status: status.optional(),
-    recipient: recipient.optional(),
-    since: instant.optional(),
-    until: instant.optional(),
+    status: status.optional().meta({
+      description: `Only messages with a recipient in this status, in any case: ${[...KNOWN_STATUSES.values()].join(', ')}.`,
+      example: 'Delivered',
+    }),
+    recipient: recipient
+      .optional()
+      .meta({ description: 'Only messages to this number (E.164, or its digits).', example: '+15551234567' }),
+    since: instant.optional().meta({
+      description: 'Only messages stored at or after this instant (ISO 8601 date-time or date).',
+      example: '2026-11-28T10:00:00Z',
+    }),
+    until: instant.optional().meta({ description: 'Only messages stored before this instant.' }),
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, {
     path: ['until'],

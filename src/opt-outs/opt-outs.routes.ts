@@ -1,20 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
-import { msisdnInput } from '../core/msisdn';
-import { paginationQuery } from '../core/pagination';
 import type { Db } from '../db/database';
 import { storageUnavailable } from '../http/storage-unavailable';
 import { validate } from '../http/validate';
 import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
+import { listOptOutsQuery, optOutNumberParam } from './opt-outs.schemas';
 import { listOptOutsPage, removeOptOut } from './opt-outs.service';
-
-const listQuery = z.strictObject(paginationQuery);
-
-const numberParam = z.object({
-  number: msisdnInput,
-});
 
 /** GET /opt-outs and DELETE /opt-outs/:number; the list holds numbers, so the API keys guard it. */
 export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
@@ -22,7 +14,7 @@ export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
   const auth = requireApiKey(deps.config.apiKeys);
 
   router.get('/opt-outs', auth, async (req, res) => {
-    const { limit, cursor } = validate(listQuery, req.query, 'query');
+    const { limit, cursor } = validate(listOptOutsQuery, req.query, 'query');
     res.json(
       await listOptOutsPage(deps.db, limit, cursor).catch((error) => {
         throw storageUnavailable(error);
@@ -32,7 +24,7 @@ export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
 
   // For an operator who has the recipient's consent again by other means; recorded as an opt-in event.
   router.delete('/opt-outs/:number', auth, async (req, res) => {
-    const { number: msisdn } = validate(numberParam, req.params, 'path');
+    const { number: msisdn } = validate(optOutNumberParam, req.params, 'path');
     const removed = await removeOptOut(deps.db, msisdn, apiKeyIdOf(res)).catch((error) => {
       throw storageUnavailable(error);
     });

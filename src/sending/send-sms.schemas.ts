@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeMsisdn } from '../core/msisdn';
+import { ERROR_CODES } from '../http/error.schemas';
 import { BATCH_LIMITS } from '../sinch/batches.schemas';
 
 /** E.164: a plus, a non-zero digit, at most 15 digits in all. */
@@ -60,11 +61,22 @@ export const sendSmsBodySchema = z
     ...rest,
     to: uniqueNumbers(Array.isArray(to) ? to : [to]),
     bulk: Array.isArray(to),
-  }));
+  }))
+  .meta({
+    id: 'SendSmsRequest',
+    description:
+      'One text to one number, or to up to 1,000 numbers as one batch. A number given twice (in any ' +
+      'notation) is sent once. sendAt schedules the batch; expireAt (at most 3 days after sendAt, or now) ' +
+      'is when Sinch stops trying.',
+    example: { to: '+15551234567', message: 'Your code is 123456', clientReference: 'order-42' },
+  });
 
 /** `?dryRun=true` prices a send without making it; any other spelling is refused, never sent for real. */
 export const sendSmsQuerySchema = z.strictObject({
-  dryRun: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  dryRun: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .meta({ description: 'true: check and price the send; nothing is stored or sent.' }),
 });
 
 export type SendSmsBody = z.infer<typeof sendSmsBodySchema>;
@@ -79,3 +91,63 @@ function uniqueNumbers(numbers: string[]): string[] {
     return true;
   });
 }
+
+const sendCost = {
+  to: z.array(z.string()).meta({ description: 'The numbers the batch goes to, each once.' }),
+  encoding: z.enum(['GSM', 'UNICODE']).meta({ description: 'How Sinch will encode the text.' }),
+  parts: z.number().int().meta({ description: 'SMS parts per recipient (a long text is split).' }),
+  sendAt: z.string().optional(),
+  expireAt: z.string().optional(),
+  skipped: z
+    .array(
+      z.object({
+        to: z.string(),
+        code: z.enum(ERROR_CODES),
+        reason: z.string(),
+      }),
+    )
+    .optional()
+    .meta({
+      description: 'Numbers of a bulk send that were refused (opted out, not allowed, over a limit).',
+    }),
+};
+
+/** 202 of POST /send-sms: Sinch took the batch. */
+export const sendSmsAcceptedSchema = z
+  .object({
+    message: z.string(),
+    messageId: z.string().meta({ description: 'Our id of the message: GET /messages/{id}.' }),
+    batchId: z.string().meta({ description: "Sinch's batch id; GET /messages/{id} takes it too." }),
+    clientReference: z
+      .string()
+      .meta({ description: 'Echoed to every delivery report; our id unless given.' }),
+    ...sendCost,
+  })
+  .meta({
+    id: 'SendSmsAccepted',
+    example: {
+      message: 'SMS send request accepted by Sinch.',
+      messageId: '01JDQ3M1C8G6T7Z0W9X2Y4V5B6',
+      batchId: '01JDQ3M1D0SINCHBATCH00001',
+      clientReference: 'order-42',
+      to: ['+15551234567'],
+      encoding: 'GSM',
+      parts: 1,
+    },
+  });
+
+/** 200 of POST /send-sms?dryRun=true: what the send would do, with nothing stored or sent. */
+export const sendSmsDryRunSchema = z
+  .object({
+    dryRun: z.literal(true),
+    ...sendCost,
+    totalMessages: z.number().int().meta({ description: 'SMS parts Sinch would bill: recipients × parts.' }),
+    refused: z
+      .object({ code: z.enum(ERROR_CODES), error: z.string() })
+      .optional()
+      .meta({ description: 'Set when the send would be refused as a whole.' }),
+  })
+  .meta({
+    id: 'SendSmsDryRun',
+    example: { dryRun: true, to: ['+15551234567'], encoding: 'GSM', parts: 1, totalMessages: 1 },
+  });

@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import type { Config } from '../../src/config';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.server';
 import { createLogger } from '../../src/logger';
 import type { MessageView } from '../../src/messages/messages.service';
 import { type RunningService, startService } from '../../src/service';
 import { expectNoSecretsLogged, LogCapture, testConfig } from '../helpers/app';
+import { contractProblems } from '../helpers/contract';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../helpers/databases';
 
 export const E2E_TOKEN = 'e2e-emulator-token';
@@ -91,6 +92,11 @@ export async function startPair(
     await database.drop();
   });
 
+  // Every answer the end-to-end tests get is checked against openapi.json too.
+  const drift: string[] = [];
+  onTestFinished(() => {
+    expect(drift, 'responses that differ from openapi.json').toEqual([]);
+  });
   const call: Pair['call'] = async (method, path, body) => {
     const res = await fetch(`${serviceUrl}${path}`, {
       method,
@@ -98,6 +104,15 @@ export async function startPair(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
+    drift.push(
+      ...contractProblems({
+        method,
+        path: path.split('?')[0] ?? path,
+        status: res.status,
+        contentType: res.headers.get('content-type') ?? '',
+        body: text,
+      }),
+    );
     const json = res.headers.get('content-type')?.includes('application/json');
     return { status: res.status, body: json ? JSON.parse(text) : text };
   };

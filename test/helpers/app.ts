@@ -9,6 +9,7 @@ import type { Db } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createSinchClient, type SinchClient } from '../../src/sinch/sinch.client';
+import { watchContract } from './contract';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases';
 
 /** A fake Sinch origin that nock intercepts; nothing is ever sent to a real Sinch host. */
@@ -125,7 +126,10 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     if (!options.database) await database.drop();
   });
   const metrics = createMetrics({ processMetrics: false });
-  return { app: buildApp({ config, logger, sinch, db, metrics }), logs, config, db, database, metrics };
+  const app = buildApp({ config, logger, sinch, db, metrics });
+  // Every response a test gets is checked against openapi.json (test/helpers/contract.ts).
+  watchContract(app);
+  return { app, logs, config, db, database, metrics };
 }
 
 /** The batch object Sinch answers a send with. */
