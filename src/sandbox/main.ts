@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import { loadConfig } from '../config';
 import { startEmulatorFromEnv } from '../emulator/emulator.launcher';
 import { createLogger } from '../logger';
 import { exitOnSignals, startService } from '../service';
 import { slowestSendMs } from '../sinch/retry-policy';
 import { sandboxBanner } from './sandbox.banner';
+
+const SANDBOX_SECRETS = ['serviceEnv.SINCH_API_TOKEN', 'serviceEnv.SINCH_WEBHOOK_SECRET'];
 
 /**
  * `npm run sandbox`: the Sinch emulator and the service, wired to each other, in one process.
@@ -14,7 +17,14 @@ async function main(): Promise<void> {
   const env = process.env;
   const port = env.PORT?.trim() || '3000';
   const emulatorPort = env.EMULATOR_PORT?.trim() || '3901';
-  const logger = createLogger(env.LOG_LEVEL?.trim() || 'info').child({ mode: 'SANDBOX' });
+  // Written as they come (not buffered), so every start-up line is out before the banner is.
+  const logger = createLogger(
+    env.LOG_LEVEL?.trim() || 'info',
+    pino.destination({ dest: 1, sync: true }),
+  ).child({ mode: 'SANDBOX' });
+  // The emulator logs the token a service needs to reach it; here the service is wired already, and a
+  // token has no place in a log, fake or not.
+  const emulatorLogger = logger.child({}, { redact: { paths: SANDBOX_SECRETS, censor: '[redacted]' } });
   // Fresh per run: nothing a sandbox prints or stores works against anything real.
   const token = `sandbox-${randomBytes(8).toString('hex')}`;
   const webhookSecret = `sandbox-${randomBytes(16).toString('hex')}`;
@@ -31,7 +41,7 @@ async function main(): Promise<void> {
       EMULATOR_CALLBACK_DELAY_MS: env.EMULATOR_CALLBACK_DELAY_MS,
       EMULATOR_RETRY_BASE_MS: env.EMULATOR_RETRY_BASE_MS ?? '1000',
     },
-    logger,
+    emulatorLogger,
   );
 
   const result = loadConfig({
@@ -63,11 +73,7 @@ async function main(): Promise<void> {
     { sinchApiBaseUrl: emulator.url },
     'SANDBOX MODE: every SMS goes to the local Sinch emulator; nothing is sent to Sinch or to any phone',
   );
-  // After the start-up lines, so the banner is the last thing on the screen.
-  logger.flush(() =>
-    process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey })),
-  );
-
+  // Before the banner: Ctrl+C the moment it shows must stop the sandbox cleanly too.
   exitOnSignals(
     async () => {
       await service.stop();
@@ -76,6 +82,8 @@ async function main(): Promise<void> {
     logger,
     slowestSendMs(result.config.sinch),
   );
+  // After the start-up lines (written synchronously above), so the banner is the last thing on the screen.
+  process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey }));
 }
 
 await main();
