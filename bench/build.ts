@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleOptions, startFlags } from '../scripts/build';
+import { bundleOptions, startFlags } from '../scripts/build.mjs';
 import { REPO_ROOT } from './processes';
 
 /** How a TypeScript entry point is turned into node arguments. */

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openApiDocument } from '../src/openapi/openapi.document';
-import { REPO_ROOT } from './build';
+import { REPO_ROOT } from './build.mjs';
 
 const target = resolve(process.argv[2] ?? `${REPO_ROOT}/dist/openapi.json`);
 mkdirSync(dirname(target), { recursive: true });

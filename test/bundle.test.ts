@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bundleOptions, copyPages, startFlags } from '../scripts/build';
+import { bundleOptions, copyPages, startFlags } from '../scripts/build.mjs';
 import { ROOT } from './helpers/process';
 
 // The other process tests run the TypeScript sources through tsx; `npm start` runs the esbuild bundle
@@ -96,3 +96,26 @@ it('When the service is built and started as npm start does, then it serves, sto
   expect(rows).toEqual([{ batch_id: '01JBUNDLE00000000000000000', outcome: 'unmatched' }]);
   rmSync(dir, { recursive: true, force: true });
 }, 30_000);
+
+it("When the bundle's imports are listed, then each is a production dependency, and npm start runs plain node over dist/", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
+  const bundle = readFileSync(join(OUT, 'server.js'), 'utf8');
+  const imported = new Set(
+    [...bundle.matchAll(/(?:from|import\(|require\()\s*["']([^"'./][^"']*)["']/g)]
+      .map((match) => match[1] ?? '')
+      .filter((name) => !name.startsWith('node:'))
+      .map((name) =>
+        name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : (name.split('/')[0] ?? ''),
+      ),
+  );
+  expect(imported.size).toBeGreaterThan(5);
+  expect([...imported].filter((name) => !(name in pkg.dependencies))).toEqual([]);
+  // npm start is plain node over what prepare built: no compiler at start-up.
+  expect(pkg.scripts.start).toMatch(/^node .*dist\/server\.js$/);
+  expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
+  expect(Object.keys(pkg.dependencies)).not.toContain('esbuild');
+  expect(pkg.scripts.prestart).toBeUndefined();
+});

@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 
 /**
  * The folder of a feature's static files. Run from source it is `public/` beside the feature's module;
- * in the bundle (dist/server.js) it is `dist/<feature>/public/`, where scripts/build.ts copies it.
+ * in the bundle (dist/server.js) it is `dist/<feature>/public/`, where scripts/build.mjs copies it.
  */
 export function publicDir(moduleDir: string, feature: string): string {
   const beside = join(moduleDir, 'public');
