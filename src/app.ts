@@ -1,8 +1,8 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { callbackRoutes } from './callbacks/callbacks.routes';
 import type { Config } from './config';
 import type { Db } from './db/database';
-import { deliveryReportRoutes } from './delivery-reports/delivery-reports.routes';
 import { healthRoutes, type Lifecycle } from './health/health.routes';
 import { errorHandler, notFound } from './http/error-handler';
 import { requestLogging } from './http/request-logging';
@@ -51,7 +51,7 @@ export function buildApp(deps: AppDeps): Express {
   // The opt-out words and codes, built once: callbacks apply them, and so do reports replayed by a send.
   const optOuts = optOutRules(deps.config.optOuts);
   // Callbacks first: they are most of the traffic, and each router passed costs every request a look.
-  app.use(deliveryReportRoutes({ ...deps, optOuts }));
+  app.use(callbackRoutes({ ...deps, optOuts }));
   app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
   app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts }));

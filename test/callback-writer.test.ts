@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { createCallbackWriter, type IngestResult } from '../src/callbacks/callback-writer';
 import { openDatabase, parseDatabaseUrl } from '../src/db/database';
-import { createCallbackWriter, type IngestResult } from '../src/delivery-reports/delivery-reports.service';
 import { createLogger } from '../src/logger';
-import { insertPendingMessage, markSent } from '../src/messages/messages.repository';
+import { insertPendingMessage } from '../src/messages/messages.repository';
 import { optOutRules } from '../src/opt-outs/opt-out-settings';
+import { recordBatch } from '../src/tracking';
 import { createTestDatabase, DB_KINDS, type DbKind, PG_URL } from './helpers/databases';
 import { moText, recipientReport } from './helpers/opt-outs';
 
@@ -165,8 +166,8 @@ describe.runIf(DB_KINDS.includes('postgres'))('the callback writer, two instance
             [number],
             now,
           );
-          await markSent(trx, id, { id: batchId, expireAt: null }, now);
         });
+        await recordBatch(one, { id, clientReference: id }, { id: batchId, expireAt: null }, { log });
       }
       // STOP from one number with a 257 report for the other, crossed between the two instances.
       const settled = await Promise.allSettled([

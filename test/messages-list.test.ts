@@ -2,9 +2,9 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids';
 import type { Db } from '../src/db/database';
-import { applyRecipientReport } from '../src/delivery-reports/delivery-reports.repository';
-import { statusRank } from '../src/delivery-reports/delivery-status';
 import { RARE_STATUS_LIMIT } from '../src/messages/messages.repository';
+import { statusRank } from '../src/tracking';
+import { applyRecipientUpdate } from '../src/tracking/recipients.repository';
 import { makeTestApp } from './helpers/app';
 import { DB_KINDS } from './helpers/databases';
 import { API_KEY, makeSecureApp } from './helpers/security';
@@ -40,9 +40,10 @@ async function seed(db: Db, createdAt: string, msisdn = '15551234567', status?: 
     })
     .execute();
   if (status) {
-    await applyRecipientReport(
+    await applyRecipientUpdate(
       db,
-      { messageId: id, msisdn, status, code: 0, at: createdAt, operatorStatusAt: null },
+      id,
+      { msisdn, status, code: 0, at: createdAt, operatorStatusAt: null },
       createdAt,
     );
   }

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { expect, it, onTestFinished } from 'vitest';
+import { createCallbackWriter } from '../src/callbacks/callback-writer';
 import { parseDatabaseUrl } from '../src/db/database';
-import { createCallbackWriter } from '../src/delivery-reports/delivery-reports.service';
 import { createLogger } from '../src/logger';
 import { optOutRules } from '../src/opt-outs/opt-out-settings';
 import { createTestDatabase } from './helpers/databases';

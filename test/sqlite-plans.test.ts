@@ -1,8 +1,8 @@
 import { CompiledQuery } from 'kysely';
 import { expect, it, onTestFinished } from 'vitest';
 import type { Db } from '../src/db/database';
-import { findUnmatchedCallbacks } from '../src/delivery-reports/delivery-reports.repository';
 import { findMessagesToReconcile } from '../src/reconciliation/reconciliation.repository';
+import { findUnmatchedCallbacks } from '../src/tracking/waiting-reports.repository';
 import { createTestDatabase } from './helpers/databases';
 
 /** SQLite's plan for the query a repository function runs, with its parameters bound. */

@@ -35,7 +35,7 @@ export type RecipientsTable = {
   /** Digits only, no `+` or `00`: the form callbacks are matched on. */
   msisdn: string;
   status: string;
-  /** Order of the status in the forward-only machine; see delivery-status.ts. */
+  /** Order of the status in the forward-only machine; see tracking/status.ts. */
   status_rank: number;
   code: number | null;
   /** Sinch's `at` of the report that set the status. */

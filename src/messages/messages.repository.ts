@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { PageCursor } from '../core/pagination';
 import type { Db, Handle } from '../db/database';
 import type { MessagesTable, RecipientsTable } from '../db/schema';
-import { SEND_STATUS, statusRank } from '../delivery-reports/delivery-status';
+import { SEND_STATUS, statusRank } from '../tracking';
 
 export type NewMessage = Pick<
   MessagesTable,
@@ -44,57 +44,6 @@ export async function insertPendingMessage(trx: Handle, message: NewMessage, msi
       })),
     )
     .execute();
-}
-
-/** Sinch accepted the batch: the message and every recipient not yet further along become Sent. */
-export async function markSent(
-  trx: Handle,
-  id: string,
-  batch: { id: string; expireAt: string | null },
-  now: string,
-): Promise<void> {
-  await trx
-    .updateTable('messages')
-    .set({ batch_id: batch.id, send_status: SEND_STATUS.sent, expire_at: batch.expireAt, updated_at: now })
-    .where('id', '=', id)
-    .execute();
-  await trx
-    .updateTable('recipients')
-    .set({ status: SEND_STATUS.sent, status_rank: statusRank(SEND_STATUS.sent), updated_at: now })
-    .where('message_id', '=', id)
-    .where('status_rank', '<', statusRank(SEND_STATUS.sent))
-    .execute();
-}
-
-/**
- * Sinch refused or failed: the row stays, with the error, and recipients no report has reached yet say so.
- * Returns when the message was stored and how many recipients changed; undefined when it was no longer pending.
- */
-export async function markSendFailed(
-  db: Db,
-  id: string,
-  status: typeof SEND_STATUS.failed | typeof SEND_STATUS.refused,
-  error: { code: string; text: string },
-  now: string,
-): Promise<{ createdAt: string; recipients: number } | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const message = await trx
-      .updateTable('messages')
-      .set({ send_status: status, error_code: error.code, error_text: error.text, updated_at: now })
-      .where('id', '=', id)
-      .where('send_status', '=', SEND_STATUS.pending)
-      .returning('created_at')
-      .executeTakeFirst();
-    const recipients = await trx
-      .updateTable('recipients')
-      .set({ status, updated_at: now })
-      .where('message_id', '=', id)
-      .where('status', '=', SEND_STATUS.pending)
-      .executeTakeFirst();
-    return message
-      ? { createdAt: message.created_at, recipients: Number(recipients.numUpdatedRows) }
-      : undefined;
-  });
 }
 
 /** A message by our id or by Sinch's batch id. */
@@ -206,30 +155,5 @@ export async function findRecipientsOf(db: Handle, messageIds: string[]): Promis
     .where('message_id', 'in', messageIds)
     .orderBy('message_id')
     .orderBy('msisdn')
-    .execute();
-}
-
-/** Recipients that no final report has reached yet: the ones a cancellation can still stop. */
-/**
- * Recipients a cancel can still stop: not yet handed to the SMSC. A Dispatched one may still be
- * delivered, so only Sinch's own report settles it.
- */
-export async function findCancellableRecipients(db: Handle, messageId: string) {
-  return db
-    .selectFrom('recipients')
-    .select('msisdn')
-    .where('message_id', '=', messageId)
-    .where('status_rank', '<', statusRank('Dispatched'))
-    .orderBy('msisdn')
-    .execute();
-}
-
-/** Stamps the first cancellation; a repeated one keeps the first time. */
-export async function markCancelled(db: Handle, messageId: string, now: string): Promise<void> {
-  await db
-    .updateTable('messages')
-    .set({ cancelled_at: now, updated_at: now })
-    .where('id', '=', messageId)
-    .where('cancelled_at', 'is', null)
     .execute();
 }

@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import type { ApplyTally } from '../delivery-reports/delivery-reports.service';
 import { storageUnavailable } from '../http/storage-unavailable';
 import { validate } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
@@ -53,8 +52,7 @@ export function messagesRoutes(deps: {
   // Cancels what Sinch has not sent yet; repeating it is harmless.
   router.delete('/messages/:id', auth, async (req, res) => {
     const id = messageIdOf(req.params);
-    const tally: ApplyTally = { finals: [], ignored: 0 };
-    const view = await cancelMessage(deps, id, req.log, tally).catch((error) => {
+    const { view, tally } = await cancelMessage(deps, id, req.log).catch((error) => {
       throw storageUnavailable(error);
     });
     // Cancelled is a final outcome like any Sinch reports: counted with them.

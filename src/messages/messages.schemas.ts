@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { msisdnInput } from '../core/msisdn';
 import { paginationQuery } from '../core/pagination';
-import { SEND_STATUS } from '../delivery-reports/delivery-status';
 import { DELIVERY_STATUSES } from '../sinch/callbacks.schemas';
+import { SEND_STATUS } from '../tracking';
 
 /** Every status a recipient can have, by its lower-case spelling, so `?status=delivered` works too. */
 const KNOWN_STATUSES = new Map(

@@ -1,7 +1,7 @@
 import { encodeCursor } from '../core/pagination';
 import type { Db } from '../db/database';
 import type { MessagesTable, RecipientsTable } from '../db/schema';
-import { messageStatus } from '../delivery-reports/delivery-status';
+import { messageStatus } from '../tracking';
 import {
   findMessage,
   findRecipientEvents,

@@ -6,6 +6,7 @@ import { normalizeTimestamp } from '../core/timestamps';
 import type { Db, Handle } from '../db/database';
 import type { Logger } from '../logger';
 import type { InboundMessage } from '../sinch/callbacks.schemas';
+import type { RecipientUpdate, ReportHook } from '../tracking';
 import { matchKeyword, type OptOutRules } from './opt-out-settings';
 import {
   deleteOptOut,
@@ -105,37 +106,43 @@ export async function applyInboundKeyword(
   log.info({ ...context, result }, match.action === 'opt_out' ? 'number opted out' : 'number opted in');
 }
 
-/** Callback hook: recipients whose report code means they opted out (257) go on the list. */
+/** Recipients whose report code means they opted out (257) go on the list. */
 export async function applyOptOutCodes(
   trx: Handle,
-  reports: Array<{ batchId: string; recipient: string; code: number; at: string | null }>,
+  batchId: string,
+  updates: readonly RecipientUpdate[],
   now: string,
   rules: OptOutRules,
   log: Logger,
 ): Promise<void> {
-  const matching = reports
-    .filter((r) => rules.deliveryCodes.has(r.code) && MSISDN_DIGITS.test(r.recipient))
+  const matching = updates
+    .filter((u) => u.code !== null && rules.deliveryCodes.has(u.code) && MSISDN_DIGITS.test(u.msisdn))
     // One lock order for every transaction, so two reports naming the same numbers cannot deadlock.
-    .sort((a, b) => a.recipient.localeCompare(b.recipient));
-  for (const report of matching) {
+    .sort((a, b) => a.msisdn.localeCompare(b.msisdn));
+  for (const update of matching) {
     const result = await recordOptOutChange(
       trx,
       {
-        msisdn: report.recipient,
+        msisdn: update.msisdn,
         action: 'opt_out',
         source: 'delivery_code',
-        reason: String(report.code),
-        reference: report.batchId,
-        occurredAt: report.at ?? now,
-        eventKey: `opt_out|delivery_code|${report.batchId}|${report.code}`,
+        reason: String(update.code),
+        reference: batchId,
+        occurredAt: update.at ?? now,
+        eventKey: `opt_out|delivery_code|${batchId}|${update.code}`,
       },
       now,
     );
     log.info(
-      { batchId: report.batchId, number: `+${report.recipient}`, code: report.code, result },
+      { batchId, number: `+${update.msisdn}`, code: update.code, result },
       'number opted out by delivery code',
     );
   }
+}
+
+/** The opt-out codes as tracking's report hook: applied with every report, posted or fetched. */
+export function optOutCodeHook(rules: OptOutRules): ReportHook {
+  return (trx, batchId, updates, now, log) => applyOptOutCodes(trx, batchId, updates, now, rules, log);
 }
 
 /** An operator takes a number off the list; false when it was not on it. */

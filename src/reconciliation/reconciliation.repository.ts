@@ -1,5 +1,5 @@
 import type { Handle } from '../db/database';
-import { FINAL_RANK, SEND_STATUS } from '../delivery-reports/delivery-status';
+import { FINAL_RANK, SEND_STATUS } from '../tracking';
 
 /**
  * Messages Sinch accepted at least `cutoff` ago that still have a recipient without a final status,

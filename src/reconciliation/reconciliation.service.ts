@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { defaultExpiry, LOOKUP_WINDOW_MS, lookupSince } from '../core/batch-window';
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
-import { applyRecipientReport } from '../delivery-reports/delivery-reports.repository';
-import { applyFetchedReport } from '../delivery-reports/delivery-reports.service';
-import { SEND_STATUS } from '../delivery-reports/delivery-status';
 import type { Logger } from '../logger';
 import { findMessage, findRecipients } from '../messages/messages.repository';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
-import { storeBatch } from '../sending/send-sms.service';
+import { optOutCodeHook } from '../opt-outs/opt-outs.service';
 import { type SinchClient, sameBatch } from '../sinch/sinch.client';
+import * as tracking from '../tracking';
 import {
   claimMessage,
   findMessagesToReconcile,
@@ -74,7 +72,9 @@ export async function sweepOnce(
       for (const recipient of await openRecipients(db, message.id)) {
         if (stopping()) break;
         const outcome = expired
-          ? await markNoReport(db, message.id, recipient.msisdn, now)
+          ? (await tracking.markNoReport(db, message.id, recipient.msisdn, now))
+            ? 'noReport'
+            : 'unchanged'
           : await askSinch(deps, message.id, message.batch_id, recipient.msisdn);
         result[outcome] += 1;
         await scheduleNextCheck(db, message.id, recipient.msisdn, iso(nowMs + settings.recheckMs));
@@ -102,31 +102,16 @@ async function askSinch(
     deps.log.warn({ err, messageId, batchId, recipient: msisdn }, 'reconciliation: sinch could not say');
     return 'failed';
   }
-  const { outcome, tally } = await applyFetchedReport(deps.db, report, deps.log, deps.optOuts);
+  const context = { now: new Date().toISOString(), log: deps.log, hook: optOutCodeHook(deps.optOuts) };
+  const { outcome, tally } = await deps.db
+    .transaction()
+    .execute((trx) => tracking.applyReport(trx, report, context));
   if (deps.metrics) recordApplied(deps.metrics, tally);
   deps.log.info(
     { messageId, batchId, recipient: msisdn, status: report.status, result: outcome },
     'reconciled recipient',
   );
   return outcome === 'applied' ? 'applied' : 'unchanged';
-}
-
-async function markNoReport(
-  db: Db,
-  messageId: string,
-  msisdn: string,
-  now: string,
-): Promise<keyof SweepResult> {
-  const applied = await db
-    .transaction()
-    .execute((trx) =>
-      applyRecipientReport(
-        trx,
-        { messageId, msisdn, status: SEND_STATUS.noReport, code: null, at: now, operatorStatusAt: null },
-        now,
-      ),
-    );
-  return applied === 'applied' ? 'noReport' : 'unchanged';
 }
 
 export type DoubtResult = { adopted: number; notFound: number; failed: number };
@@ -185,11 +170,11 @@ export async function resolveSendsInDoubt(
     const expireAt =
       normalizeTimestamp(found.expire_at) ?? defaultExpiry(found.created_at ?? message.created_at);
     try {
-      await storeBatch(
-        deps,
+      await tracking.recordBatch(
+        db,
         { id: message.id, clientReference: message.client_reference },
         { id: found.id, expireAt },
-        log,
+        { log, hook: optOutCodeHook(deps.optOuts) },
       );
       await releaseMessage(db, message.id, owner);
       result.adopted += 1;

@@ -1,5 +1,5 @@
 import type { Handle } from '../db/database';
-import { SEND_STATUS } from '../delivery-reports/delivery-status';
+import { SEND_STATUS } from '../tracking';
 
 // A send Sinch refused outright cost nothing and reached no one, so it does not count.
 

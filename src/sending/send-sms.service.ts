@@ -2,21 +2,20 @@ import type { Config } from '../config';
 import { defaultExpiry, LOOKUP_WINDOW_MS, lookupSince } from '../core/batch-window';
 import { AppError } from '../core/errors';
 import { newId } from '../core/ids';
-import { lockBatch } from '../core/locks';
 import { normalizeMsisdn } from '../core/msisdn';
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
-import { applyUnmatchedCallbacks } from '../delivery-reports/delivery-reports.service';
-import { SEND_STATUS } from '../delivery-reports/delivery-status';
 import { storageUnavailable } from '../http/storage-unavailable';
 import type { IdempotencyContext } from '../idempotency/idempotency.middleware';
 import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
-import { findMessage, insertPendingMessage, markSendFailed, markSent } from '../messages/messages.repository';
+import { findMessage, insertPendingMessage } from '../messages/messages.repository';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
+import { optOutCodeHook } from '../opt-outs/opt-outs.service';
 import type { SendGuard } from '../security/send-limits.service';
 import type { SinchClient } from '../sinch/sinch.client';
 import { SinchError } from '../sinch/sinch.errors';
+import * as tracking from '../tracking';
 import type { SendSmsBody } from './send-sms.schemas';
 
 export type SendSmsDeps = {
@@ -139,7 +138,13 @@ export async function sendSms(
   }
 
   try {
-    await storeBatch(deps, { id: messageId, clientReference }, { id: batchId, expireAt }, log);
+    const hook = optOutCodeHook(deps.optOuts);
+    await tracking.recordBatch(
+      db,
+      { id: messageId, clientReference },
+      { id: batchId, expireAt },
+      { log, hook },
+    );
   } catch (err) {
     // Sinch has the batch: answering an error would invite a second send. The row exists as Pending
     // with our client reference, so its reports still find it.
@@ -147,30 +152,6 @@ export async function sendSms(
   }
   log.info({ messageId, batchId, clientReference }, 'sms accepted by sinch');
   return { messageId, batchId, clientReference };
-}
-
-/**
- * Records the batch Sinch holds for a message: Sent, with its batch id and expiry, and the reports
- * that arrived before it (kept as unmatched) applied, under the batch's lock.
- */
-export async function storeBatch(
-  deps: Pick<SendSmsDeps, 'db' | 'optOuts'>,
-  message: { id: string; clientReference: string },
-  batch: { id: string; expireAt: string | null },
-  log: Logger,
-): Promise<void> {
-  const now = new Date().toISOString();
-  const early = await deps.db.transaction().execute(async (trx) => {
-    await lockBatch(trx, batch.id);
-    await markSent(trx, message.id, batch, now);
-    return applyUnmatchedCallbacks(trx, batch.id, message.clientReference, now, log, deps.optOuts);
-  });
-  if (early > 0) {
-    log.info(
-      { messageId: message.id, batchId: batch.id, applied: early },
-      'applied reports that arrived before the batch',
-    );
-  }
 }
 
 async function recordFailure(
@@ -189,10 +170,10 @@ async function recordFailure(
         }
       : { code: 'internal', text: 'unexpected error while calling Sinch' };
   try {
-    const changed = await markSendFailed(
+    const changed = await tracking.markSendFailed(
       deps.db,
       messageId,
-      refused ? SEND_STATUS.refused : SEND_STATUS.failed,
+      refused ? tracking.SEND_STATUS.refused : tracking.SEND_STATUS.failed,
       detail,
       new Date().toISOString(),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FINAL_RANK, isFinal } from '../../src/delivery-reports/delivery-status';
+import { FINAL_RANK, isFinal } from '../../src/tracking';
 import { startPair } from './harness';
 
 describe('end to end: a bulk send', () => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { isFinal } from '../../src/delivery-reports/delivery-status';
+import { isFinal } from '../../src/tracking';
 import { DB_KINDS } from '../helpers/databases';
 import { startPair } from './harness';
 

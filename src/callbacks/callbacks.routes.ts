@@ -9,7 +9,7 @@ import type { OptOutRules } from '../opt-outs/opt-out-settings';
 import { clientRateLimit } from '../security/rate-limits';
 import { requireWebhookAuth } from '../security/webhook-auth.middleware';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
-import { createCallbackWriter, type IngestResult } from './delivery-reports.service';
+import { createCallbackWriter, type IngestResult } from './callback-writer';
 
 /** Only Sinch's known types become label values, so a stranger cannot create series at will. */
 const callbackTypeLabel = (type: unknown) =>
@@ -40,7 +40,7 @@ function parseJsonObject(raw: string): Record<string, unknown> {
  * Sinch sent, before anything is parsed or stored. The callback is stored before the answer; if it
  * cannot be, the answer is 503 so that Sinch tries again.
  */
-export function deliveryReportRoutes(deps: {
+export function callbackRoutes(deps: {
   db: Db;
   config: Config;
   metrics: Metrics;

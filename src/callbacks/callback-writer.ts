@@ -1,0 +1,173 @@
+import { SqliteAdapter } from 'kysely';
+import type { z } from 'zod';
+import { newId } from '../core/ids';
+import type { Db, Handle } from '../db/database';
+import { insertInbound } from '../inbound/inbound.repository';
+import type { Logger } from '../logger';
+import type { OptOutRules } from '../opt-outs/opt-out-settings';
+import { applyInboundKeyword, optOutCodeHook } from '../opt-outs/opt-outs.service';
+import { KNOWN_CALLBACK_TYPES, type SinchCallback, sinchCallbackSchema } from '../sinch/callbacks.schemas';
+import * as tracking from '../tracking';
+import { insertCallback } from './callbacks.repository';
+
+/** A field of any callback, fit for its column in the log: a string within bounds and without NUL, or null. */
+function storable(value: unknown, max: number): string | null {
+  return typeof value === 'string' && value.length <= max && !value.includes('\u0000') ? value : null;
+}
+
+/** What applying a well-formed callback did; stored with it in the callback log. */
+type AppliedOutcome = tracking.ReportOutcome | 'inbound';
+
+export type IngestResult =
+  | { outcome: AppliedOutcome | 'unknown_type'; tally: tracking.ApplyTally }
+  | { outcome: 'invalid'; issues: z.core.$ZodIssue[] };
+
+/** A callback as the route received it. */
+type ReceivedCallback = {
+  payload: Record<string, unknown>;
+  raw: string;
+  log: Logger;
+  receivedAt: string;
+};
+
+/** One waiting for its turn in a group's transaction. */
+type QueuedCallback = ReceivedCallback & { done(result: IngestResult): void; fail(error: unknown): void };
+
+export type CallbackWriter = {
+  /**
+   * Stores the callback as received and applies it; resolves once both are committed, so the caller
+   * may answer 2xx. Rejects when it could not be stored: the caller answers 5xx and Sinch retries.
+   */
+  ingest(payload: Record<string, unknown>, raw: string, log: Logger): Promise<IngestResult>;
+};
+
+/** Callbacks committed together at most; a bound on how long one transaction holds the writer. */
+const MAX_GROUP = 200;
+
+/**
+ * Stores callbacks. On SQLite, with group commit: the callbacks read in one turn of the event loop are
+ * stored in one transaction, and those that arrive while it runs go together in the next. SQLite has
+ * one writer anyway, and under load one commit then carries dozens of callbacks, so the pages every
+ * callback writes (the log's tail, the tails of its indexes, the file header) go to disk once per group
+ * instead of once per callback. When idle a callback commits alone.
+ *
+ * On PostgreSQL each callback has its own transaction, run side by side on the pool: a group would hold
+ * the per-batch and per-number locks of all its callbacks at once, in no order two instances agree on.
+ *
+ * Each callback is answered only after the transaction holding it has committed. If a group fails,
+ * its callbacks are retried one transaction each, so a callback that cannot be stored fails alone.
+ */
+export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter {
+  const apply: Applier = { rules, hook: optOutCodeHook(rules) };
+  const queue: QueuedCallback[] = [];
+  let writing = false;
+
+  async function commit(group: ReceivedCallback[]): Promise<IngestResult[]> {
+    const now = new Date().toISOString();
+    return db.transaction().execute(async (trx) => {
+      const results: IngestResult[] = [];
+      for (const item of group) results.push(await storeAndApply(trx, item, now, apply));
+      return results;
+    });
+  }
+
+  async function write(): Promise<void> {
+    while (queue.length > 0) {
+      const group = queue.splice(0, MAX_GROUP);
+      try {
+        const results = await commit(group);
+        for (const [i, item] of group.entries()) item.done(results[i] as IngestResult);
+      } catch (error) {
+        if (group.length === 1) {
+          group[0]?.fail(error);
+          continue;
+        }
+        for (const item of group) {
+          await commit([item]).then(([result]) => item.done(result as IngestResult), item.fail);
+        }
+      }
+    }
+    writing = false;
+  }
+
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    return {
+      async ingest(payload, raw, log) {
+        const [result] = await commit([{ payload, raw, log, receivedAt: new Date().toISOString() }]);
+        return result as IngestResult;
+      },
+    };
+  }
+
+  return {
+    ingest(payload, raw, log) {
+      return new Promise<IngestResult>((done, fail) => {
+        queue.push({ payload, raw, log, receivedAt: new Date().toISOString(), done, fail });
+        // Not at once: SQLite runs a whole transaction without yielding, so the callbacks read in this
+        // turn of the event loop would each get their own. setImmediate lets them all join the group.
+        if (!writing) {
+          writing = true;
+          setImmediate(write);
+        }
+      });
+    },
+  };
+}
+
+/** What a callback is applied with: the opt-out rules for inbound keywords, tracking's hook for codes. */
+type Applier = { rules: OptOutRules; hook: tracking.ReportHook };
+
+/** Writes one callback to the log, with what became of it, in the transaction that applies it. */
+async function storeAndApply(
+  trx: Handle,
+  { payload, raw, log, receivedAt }: ReceivedCallback,
+  now: string,
+  apply: Applier,
+): Promise<IngestResult> {
+  const type = typeof payload.type === 'string' ? payload.type : null;
+  let result: IngestResult;
+  if (type === null || !KNOWN_CALLBACK_TYPES.has(type)) {
+    result = { outcome: 'unknown_type', tally: tracking.emptyTally() };
+  } else {
+    const parsed = sinchCallbackSchema.safeParse(payload);
+    result = parsed.success
+      ? await applyCallback(trx, parsed.data, now, log, apply)
+      : { outcome: 'invalid', issues: parsed.error.issues };
+  }
+  // One row per callback, written with its outcome: no later update.
+  await insertCallback(trx, {
+    id: newId(),
+    received_at: receivedAt,
+    type: storable(type, 64),
+    batch_id: storable(payload.batch_id, 64),
+    client_reference: storable(payload.client_reference, 2048),
+    payload: raw,
+    outcome: result.outcome,
+    processed_at: now,
+  });
+  return result;
+}
+
+/** An inbound message is stored (and may be an opt-out keyword); a delivery report goes to tracking. */
+async function applyCallback(
+  trx: Handle,
+  callback: SinchCallback,
+  now: string,
+  log: Logger,
+  { rules, hook }: Applier,
+): Promise<{ outcome: AppliedOutcome; tally: tracking.ApplyTally }> {
+  switch (callback.type) {
+    case 'mo_text':
+    case 'mo_binary':
+    case 'mo_media':
+      await insertInbound(trx, callback, now);
+      await applyInboundKeyword(trx, callback, now, rules, log);
+      log.info(
+        { inboundId: callback.id, from: callback.from, to: callback.to, type: callback.type },
+        'inbound sms',
+      );
+      return { outcome: 'inbound', tally: tracking.emptyTally() };
+    default:
+      return tracking.applyReport(trx, callback, { now, log, hook });
+  }
+}

@@ -1,0 +1,110 @@
+import { MAX_BATCH_EXPIRY_MS } from '../core/batch-window';
+import type { Handle } from '../db/database';
+import { preparedQuery } from '../db/prepared';
+import { SEND_STATUS } from './status';
+
+/**
+ * The message a report belongs to: by batch id, else by client reference among messages whose batch id
+ * we have not stored yet (the report beat our own write, or our call to Sinch ended in doubt).
+ */
+const messageByBatchId = preparedQuery((db, v: { batchId: string }) =>
+  db
+    .selectFrom('messages')
+    .select(['id', 'batch_id', 'created_at', 'send_at'])
+    .where('batch_id', '=', v.batchId),
+);
+
+export async function findMessageForReport(db: Handle, batchId: string, clientReference: string | undefined) {
+  const byBatch = (await messageByBatchId(db, { batchId })).rows[0];
+  if (byBatch || !clientReference) return byBatch;
+  const candidates = await db
+    .selectFrom('messages')
+    .select(['id', 'batch_id', 'created_at', 'send_at'])
+    .where('client_reference', '=', clientReference)
+    .where('batch_id', 'is', null)
+    // Only a send that may have reached Sinch can own a batch: not one Sinch refused.
+    .where('send_status', 'in', [SEND_STATUS.pending, SEND_STATUS.failed])
+    .limit(2)
+    .execute();
+  // A caller may reuse its own reference: two sends in doubt under one reference cannot tell which owns
+  // the batch. The report then waits as unmatched until its batch id is stored, rather than go astray.
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+export async function adoptBatchId(
+  db: Handle,
+  messageId: string,
+  batchId: string,
+  now: string,
+): Promise<void> {
+  // A report proves Sinch has the batch, whatever our own call to it concluded (a timeout, say).
+  await db
+    .updateTable('messages')
+    .set((eb) => ({
+      batch_id: batchId,
+      send_status: SEND_STATUS.sent,
+      expire_at: eb.fn.coalesce(
+        'expire_at',
+        eb.val(new Date(Date.parse(now) + MAX_BATCH_EXPIRY_MS).toISOString()),
+      ),
+      updated_at: now,
+    }))
+    .where('id', '=', messageId)
+    .where('batch_id', 'is', null)
+    .execute();
+}
+
+export async function setReportSummary(
+  db: Handle,
+  messageId: string,
+  summary: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ report_summary: summary, updated_at: now })
+    .where('id', '=', messageId)
+    .execute();
+}
+
+/** Sinch accepted the batch: the message is Sent, with its batch id and expiry. */
+export async function markMessageSent(
+  trx: Handle,
+  id: string,
+  batch: { id: string; expireAt: string | null },
+  now: string,
+): Promise<void> {
+  await trx
+    .updateTable('messages')
+    .set({ batch_id: batch.id, send_status: SEND_STATUS.sent, expire_at: batch.expireAt, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Sinch refused or failed: the row keeps the error. When the message was stored; undefined if no longer pending. */
+export async function markMessageFailed(
+  trx: Handle,
+  id: string,
+  status: string,
+  error: { code: string; text: string },
+  now: string,
+): Promise<string | undefined> {
+  const message = await trx
+    .updateTable('messages')
+    .set({ send_status: status, error_code: error.code, error_text: error.text, updated_at: now })
+    .where('id', '=', id)
+    .where('send_status', '=', SEND_STATUS.pending)
+    .returning('created_at')
+    .executeTakeFirst();
+  return message?.created_at;
+}
+
+/** Stamps the first cancellation; a repeated one keeps the first time. */
+export async function markCancelled(db: Handle, messageId: string, now: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ cancelled_at: now, updated_at: now })
+    .where('id', '=', messageId)
+    .where('cancelled_at', 'is', null)
+    .execute();
+}
