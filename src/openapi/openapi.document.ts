@@ -7,6 +7,7 @@ import {
   inboundMessageSchema,
   recipientDeliveryReportSchema,
 } from '../sinch/callbacks.schemas';
+import { SIGNATURE_HEADERS } from '../sinch/signing';
 import { errorResponses, SERVER_CODES } from './openapi.errors';
 import { apiPaths } from './openapi.paths';
 
@@ -173,7 +174,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         sinchSignature: {
           type: 'apiKey',
           in: 'header',
-          name: 'x-sinch-webhook-signature',
+          name: SIGNATURE_HEADERS.signature,
           description:
             'HMAC-SHA256 over the body, nonce and timestamp, with the webhook secret (SINCH_WEBHOOK_SECRET).',
         },
