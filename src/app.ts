@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { callbackRoutes } from './callbacks/callbacks.routes';
 import type { Config } from './config';
+import { consoleRoutes } from './console/console.routes';
 import type { Db } from './db/database';
 import { healthRoutes, type Lifecycle } from './health/health.routes';
 import { errorHandler, notFound } from './http/error-handler';
@@ -60,6 +61,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(statsRoutes(deps));
   // The pages (API reference, console) set their own CSP: this origin only, no inline script.
   app.use(openApiRoutes());
+  app.use(consoleRoutes());
 
   app.use(notFound);
   app.use(errorHandler);

@@ -60,8 +60,10 @@ it('When the service is built and started as npm start does, then it serves, sto
 
   const ready = await fetch(`${base}/health/ready`);
   expect(ready.status).toBe(200);
-  // The pages ship beside the bundle: the API reference and its assets, the document.
+  // The pages ship beside the bundle: the console, the API reference and its assets, the document.
   for (const [path, type] of [
+    ['/', 'text/html'],
+    ['/console/app.js', 'javascript'],
     ['/docs/', 'text/html'],
     ['/docs/assets/swagger-ui-bundle.js', 'javascript'],
     ['/openapi.json', 'application/json'],

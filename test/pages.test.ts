@@ -14,6 +14,32 @@ function csp(header: string | undefined): Map<string, string> {
 }
 
 describe('the pages for people', () => {
+  it('When the console is asked for at / or /console/, then it is HTML whose CSP allows this origin only and no inline script', async () => {
+    const { app } = await makeTestApp();
+    for (const path of ['/', '/console', '/console/']) {
+      const res = await request(app).get(path).expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      const policy = csp(res.headers['content-security-policy']);
+      expect(policy.get('default-src')).toBe("'none'");
+      expect(policy.get('script-src')).toBe("'self'");
+      expect(policy.get('style-src')).toBe("'self'");
+      expect(policy.get('connect-src')).toBe("'self'");
+      expect(policy.get('frame-ancestors')).toBe("'none'");
+      // Every script is a file of this origin: none inline, none elsewhere.
+      expect(res.text).not.toMatch(/<script(?![^>]*\ssrc="\/console\/)/);
+      expect(res.text).not.toMatch(/https?:\/\//);
+    }
+  });
+
+  it('When the console’s scripts are asked for, then they come from its folder and nothing else of the source does', async () => {
+    const { app } = await makeTestApp();
+    const js = await request(app).get('/console/app.js').expect(200);
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    expect(js.text).not.toContain('innerHTML');
+    await request(app).get('/console/console.routes.ts').expect(404);
+    await request(app).get('/console/../app.ts').expect(404);
+  });
+
   it('When the API reference is asked for, then /docs/ renders openapi.json with Swagger UI served from the package', async () => {
     const { app } = await makeTestApp();
     await request(app).get('/docs').expect(301).expect('Location', '/docs/');
