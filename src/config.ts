@@ -71,6 +71,13 @@ function toConfig(e: Env) {
       /** Delivery report codes meaning the recipient opted out; empty switches them off. */
       deliveryCodes: e.OPT_OUT_DELIVERY_CODES,
     },
+    /** The HTTP server's limits on slow and many clients. */
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     /** Express "trust proxy" setting: how many proxies (or which addresses) sit in front of us. */
     trustProxy: e.TRUST_PROXY,
     /** `postgres://…` for PostgreSQL; otherwise a SQLite file (created on first start). */
@@ -115,6 +122,13 @@ function crossVariableErrors(env: Record<string, string | undefined>): string[] 
   const clash =
     optOut.success && optIn.success ? keywordClash(optOut.data ?? [], optIn.data ?? []) : undefined;
   if (clash) errors.push(`OPT_IN_KEYWORDS: ${clash} is also an opt-out keyword; a reply cannot mean both`);
+  const headersMs = shape.HTTP_HEADERS_TIMEOUT_MS.safeParse(env.HTTP_HEADERS_TIMEOUT_MS);
+  const requestMs = shape.HTTP_REQUEST_TIMEOUT_MS.safeParse(env.HTTP_REQUEST_TIMEOUT_MS);
+  if (headersMs.success && requestMs.success && requestMs.data < headersMs.data) {
+    errors.push(
+      'HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (the headers are part of it)',
+    );
+  }
   return errors;
 }
 

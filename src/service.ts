@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
 import type { Config } from './config';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
+import { createHttpServer } from './http/http-server';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics/metrics';
 import { optOutRules } from './opt-outs/opt-out-settings';
@@ -65,10 +66,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   let server: Server;
   try {
+    const http = createHttpServer(app, config.http, () => lifecycle.shuttingDown);
     server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.port, config.host ?? '0.0.0.0', (error?: Error) =>
-        error ? reject(error) : resolve(listening),
-      );
+      http.once('error', reject);
+      http.listen(config.port, config.host ?? '0.0.0.0', () => {
+        http.off('error', reject);
+        resolve(http);
+      });
     });
   } catch (error) {
     await db.destroy();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_REPORT_TYPES } from '../sinch/batches.schemas';
+import { codeList, optional, required, withDefault } from './env-setting';
 import {
   apiKey,
   BUILT_IN_OPT_IN_KEYWORDS,
@@ -20,71 +21,13 @@ import {
   trustProxy,
 } from './env-values';
 
+export { SETTING_GROUPS, type SettingDoc, settingDocs } from './env-setting';
+
 /**
  * Every environment variable the service reads, declared once: its validation, its default and its
  * description. The `Config` type, docs/configuration.md and .env.example all come from here
  * (`npm run docs:config` writes the two files; test/config-docs.test.ts fails when they are stale).
  */
-
-export const SETTING_GROUPS = {
-  sinch: 'Sinch',
-  service: 'Service',
-  security: 'Security',
-  sending: 'Sending and tracking',
-  optOuts: 'Opt-outs',
-} as const;
-
-export type SettingDoc = {
-  group: keyof typeof SETTING_GROUPS;
-  /** What the variable does, in Markdown. */
-  description: string;
-  /** The value that applies when the variable is unset or blank, written as in `.env`. */
-  default?: string;
-  /** For a variable without a default: what leaving it unset means. */
-  unset?: string;
-  required?: true;
-};
-
-/** Where each variable's documentation is kept, keyed by its schema in `envSchema.shape`. */
-export const settingDocs = z.registry<SettingDoc>();
-
-// `.env` files often hold `NAME=` for "not set"; treat blank as absent so defaults apply.
-const blankAsUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
-/** `a`, `b`, `c` for a description. */
-const codeList = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(', ');
-
-type Doc = Omit<SettingDoc, 'default' | 'required' | 'unset'>;
-
-/** Files the doc beside the schema (a plain helper: zod's `register` cannot be typed over a generic). */
-function documented<S extends z.ZodType>(schema: S, doc: SettingDoc): S {
-  settingDocs.add(schema as z.ZodType, doc);
-  return schema;
-}
-
-/** Must be set; blank counts as missing. `what` names it in the error. */
-function required<T extends z.ZodType<unknown, string>>(what: string, schema: T, doc: Doc) {
-  const trimmed = z.preprocess(
-    (value) => (typeof value === 'string' ? value.trim() : value),
-    z
-      .string({ error: `${what} is required` })
-      .min(1, `${what} is required`)
-      .pipe(schema),
-  );
-  return documented(trimmed, { ...doc, required: true });
-}
-
-/** Unset or blank means `fallback`, which is parsed like any value (so it is checked too). */
-function withDefault<T extends z.ZodType>(fallback: string, schema: T, doc: Doc) {
-  const schemaOrDefault = z.preprocess((value) => blankAsUndefined(value) ?? fallback, schema);
-  return documented(schemaOrDefault, { ...doc, default: fallback });
-}
-
-/** Unset or blank means `undefined`; `unset` says what that does. */
-function optional<T extends z.ZodType>(schema: T, unset: string, doc: Doc) {
-  return documented(z.preprocess(blankAsUndefined, schema.optional()), { ...doc, unset });
-}
 
 export const envSchema = z.object({
   SINCH_SERVICE_PLAN_ID: required('the Sinch service plan id', servicePlanId, {
@@ -151,6 +94,26 @@ export const envSchema = z.object({
     group: 'service',
     description:
       '`postgres://user:pass@host:5432/db` for PostgreSQL (several instances behind a load balancer); `sqlite:<path>` or a file path for SQLite (created on first start).',
+  }),
+  HTTP_HEADERS_TIMEOUT_MS: withDefault('10000', integer(1_000, 300_000), {
+    group: 'service',
+    description:
+      'Ms a client has to send its request headers; a slow or idle connection is closed after it (408). Sinch sends at once.',
+  }),
+  HTTP_REQUEST_TIMEOUT_MS: withDefault('30000', integer(1_000, 600_000), {
+    group: 'service',
+    description:
+      'Ms a client has to send its whole request, body included; at least `HTTP_HEADERS_TIMEOUT_MS`.',
+  }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: withDefault('5000', integer(0, 600_000), {
+    group: 'service',
+    description:
+      "Ms an idle keep-alive connection stays open; behind a load balancer, set it above the balancer's idle timeout.",
+  }),
+  HTTP_MAX_CONNECTIONS: withDefault('800', integer(1, 1_000_000), {
+    group: 'service',
+    description:
+      'Open client connections at most; more are closed at once. Keep it under the file limit (`ulimit -n`) less what the database and Sinch calls need.',
   }),
   NODE_ENV: optional(z.string(), 'unset', {
     group: 'service',
