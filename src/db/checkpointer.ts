@@ -13,6 +13,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
+db.pragma('synchronous = FULL');
+parentPort.postMessage({ ready: { synchronous: db.pragma('synchronous', { simple: true }) } });
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
@@ -29,7 +31,12 @@ parentPort.on('message', () => {
 });
 `;
 
-export type CheckpointerOptions = { intervalMs: number; onError(message: string): void };
+export type CheckpointerOptions = {
+  intervalMs: number;
+  onError(message: string): void;
+  /** Once the worker's connection is open, with the settings it runs with (PRAGMA synchronous: 2 is FULL). */
+  onReady?(settings: { synchronous: number }): void;
+};
 
 /**
  * Moves the bulk of SQLite's checkpointing off the connection that serves requests. Left to itself,
@@ -54,8 +61,9 @@ export function startCheckpointer(sqlite: SQLite.Database, path: string, options
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   });
   worker.unref();
-  worker.on('message', (message: { error?: string }) => {
+  worker.on('message', (message: { error?: string; ready?: { synchronous: number } }) => {
     if (message.error) options.onError(message.error);
+    if (message.ready) options.onReady?.(message.ready);
   });
   worker.on('error', (error) => {
     if (sqlite.open)

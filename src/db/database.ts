@@ -53,6 +53,7 @@ export async function openDatabase(target: DatabaseTarget, logger?: Logger): Pro
   const db = new Kysely<Database>({ dialect: dialectFor(target, logger) });
   try {
     await migrate(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
+    if (target.kind === 'postgres') await warnUnlessDurable(db, logger);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -68,17 +69,51 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
   return new SqliteDialect({
     database: async () => {
       const sqlite = new SQLite(target.path);
-      // WAL lets readers work while a callback is being written; NORMAL sync is safe with WAL.
+      // WAL lets readers work while a callback is being written. FULL syncs the -wal file at every
+      // commit, so what we answered 200 for survives a power cut or a kernel crash, not only a crash of
+      // the process (NORMAL syncs it at checkpoints only). The callback writer's group commit shares one
+      // sync among the callbacks that arrive together.
       sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('synchronous = FULL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
       // After a burst the -wal file is cut back to 64 MB when the log starts over.
       sqlite.pragma('journal_size_limit = 67108864');
+      logger?.debug(
+        {
+          database: `sqlite:${target.path}`,
+          connection: 'serving',
+          synchronous: sqlite.pragma('synchronous', { simple: true }),
+        },
+        'sqlite connection opened',
+      );
       if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
       return withStatementCache(sqlite);
     },
   });
+}
+
+/**
+ * A commit PostgreSQL has not flushed when it says done can vanish in a crash of the server, and with it
+ * callbacks we answered 200 for, which Sinch never sends again. Read as our sessions see them (a role or
+ * database may override the server's setting); `local` and the remote levels all flush locally first.
+ */
+async function warnUnlessDurable(db: Db, logger: Logger | undefined): Promise<void> {
+  const { rows } = await sql<{ synchronous_commit: string; fsync: string }>`
+    select current_setting('synchronous_commit') as synchronous_commit, current_setting('fsync') as fsync
+  `.execute(db);
+  const settings = rows[0];
+  if (!settings) return;
+  const problems: string[] = [];
+  if (settings.synchronous_commit === 'off') problems.push('synchronous_commit is off');
+  if (settings.fsync === 'off') problems.push('fsync is off');
+  if (problems.length === 0) return;
+  logger?.error(
+    { synchronousCommit: settings.synchronous_commit, fsync: settings.fsync },
+    `PostgreSQL is not durable: ${problems.join(' and ')}; callbacks answered 200 and accepted sends ` +
+      'can be lost in a crash of the database server. Turn it on for this role or database ' +
+      '(ALTER ROLE … SET synchronous_commit = on) or in postgresql.conf',
+  );
 }
 
 /**
@@ -97,6 +132,11 @@ function checkpointInBackground(sqlite: SQLite.Database, path: string, logger: L
   const checkpointer = startCheckpointer(sqlite, path, {
     intervalMs: 250,
     onError: (message) => logger?.warn({ database: `sqlite:${path}` }, message),
+    onReady: ({ synchronous }) =>
+      logger?.debug(
+        { database: `sqlite:${path}`, connection: 'checkpointer', synchronous },
+        'sqlite connection opened',
+      ),
   });
   const close = sqlite.close.bind(sqlite);
   sqlite.close = () => {
