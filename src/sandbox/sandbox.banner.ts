@@ -11,8 +11,10 @@ ${rule}
   SANDBOX MODE - no real SMS is sent. Sinch is played by a local emulator.
 ${rule}
 
-  Service:  ${opts.serviceUrl}
-  Emulator: ${opts.emulatorUrl}   (what it received and sent: ${opts.emulatorUrl}/_emulator/messages)
+  Console:       ${opts.serviceUrl}/   (open it in a browser${opts.apiKey ? `; API key: ${opts.apiKey}` : ''})
+  API reference: ${opts.serviceUrl}/docs/   (OpenAPI 3.1 for Postman: ${opts.serviceUrl}/openapi.json)
+  Service:       ${opts.serviceUrl}
+  Emulator:      ${opts.emulatorUrl}   (what it received and sent: ${opts.emulatorUrl}/_emulator/messages)
 
   Send a message:
 
@@ -20,7 +22,8 @@ curl -s -X POST ${opts.serviceUrl}/send-sms \\
   -H 'Content-Type: application/json'${auth} \\
   -d '{"to": "+15551234567", "message": "Hello from the sandbox"}'
 
-  Then follow it (use the messageId from the answer; it is Delivered within a few seconds):
+  Watch it turn Delivered in the console within a few seconds, or follow it with the messageId
+  from the answer:
 
 curl -s ${opts.serviceUrl}/messages/<messageId>${opts.apiKey ? ` -H 'Authorization: Bearer ${opts.apiKey}'` : ''}
 
