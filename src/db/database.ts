@@ -21,6 +21,7 @@ import * as idempotentResume from './migrations/0005-idempotent-resume';
 import * as leanIndexes from './migrations/0006-lean-indexes';
 import * as sendsInDoubt from './migrations/0007-sends-in-doubt';
 import * as dailySendCounts from './migrations/0008-daily-send-counts';
+import * as inboundUdh from './migrations/0009-inbound-udh';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-lean-indexes': leanIndexes,
   '0007-sends-in-doubt': sendsInDoubt,
   '0008-daily-send-counts': dailySendCounts,
+  '0009-inbound-udh': inboundUdh,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -81,6 +81,8 @@ export type InboundMessagesTable = {
   sent_at: string | null;
   operator_id: string | null;
   client_reference: string | null;
+  /** User data header (hex) of a `mo_binary`; null for other types. */
+  udh: string | null;
   stored_at: string;
 };
 

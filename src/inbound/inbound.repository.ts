@@ -2,6 +2,12 @@ import { normalizeTimestamp } from '../core/timestamps';
 import type { Handle } from '../db/database';
 import type { InboundMessage } from '../sinch/callbacks.schemas';
 
+/** A `mo_binary`'s header as given, when it fits its column; the raw callback keeps it either way. */
+function udhOf(message: InboundMessage): string | null {
+  const udh: unknown = message.udh;
+  return typeof udh === 'string' && udh.length <= 280 && !udh.includes('\u0000') ? udh : null;
+}
+
 /** Stores an inbound message once; Sinch's retries of the same id change nothing. */
 export async function insertInbound(db: Handle, message: InboundMessage, now: string): Promise<void> {
   await db
@@ -22,6 +28,7 @@ export async function insertInbound(db: Handle, message: InboundMessage, now: st
       sent_at: normalizeTimestamp(message.sent_at ?? message.send_at),
       operator_id: message.operator_id ?? null,
       client_reference: message.client_reference ?? null,
+      udh: udhOf(message),
       stored_at: now,
     })
     .onConflict((oc) => oc.column('id').doNothing())
