@@ -5,6 +5,7 @@ import type { Config } from './config';
 import { consoleRoutes } from './console/console.routes';
 import type { Db } from './db/database';
 import { healthRoutes, type Lifecycle } from './health/health.routes';
+import { answerOptions, methodNotAllowed } from './http/allowed-methods';
 import { errorHandler, notFound } from './http/error-handler';
 import { requestLogging } from './http/request-logging';
 import type { Logger } from './logger';
@@ -49,6 +50,8 @@ export function buildApp(deps: AppDeps): Express {
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
   app.use(requestLogging(deps.logger));
+  // Before the routers, each of which would answer OPTIONS for its own routes only, as text.
+  app.use(answerOptions(app));
   // The opt-out words and codes, built once: callbacks apply them, and so do reports replayed by a send.
   const optOuts = optOutRules(deps.config.optOuts);
   // Callbacks first: they are most of the traffic, and each router passed costs every request a look.
@@ -63,6 +66,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(openApiRoutes());
   app.use(consoleRoutes());
 
+  app.use(methodNotAllowed(app));
   app.use(notFound);
   app.use(errorHandler);
   return app;

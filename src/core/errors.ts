@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN_DESTINATION'
   | 'RATE_LIMITED'
@@ -33,6 +34,9 @@ export function statusForCode(code: ErrorCode): number {
       return 403;
     case 'NOT_FOUND':
       return 404;
+    // The path is known, the method is not: the Allow header lists those it takes.
+    case 'METHOD_NOT_ALLOWED':
+      return 405;
     case 'IDEMPOTENCY_KEY_IN_USE':
     // A recipient asked not to be messaged (STOP): sending anyway would break the rules of the route.
     case 'OPTED_OUT':

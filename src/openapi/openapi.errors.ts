@@ -9,6 +9,7 @@ const MEANING: Record<ErrorCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'the body is not application/json, or its charset is not supported',
   PAYLOAD_TOO_LARGE: 'the body is over the size limit',
   NOT_FOUND: 'no such resource',
+  METHOD_NOT_ALLOWED: 'the path exists but not with this method; the Allow header lists its methods',
   UNAUTHORIZED: 'no valid credentials were sent',
   FORBIDDEN_DESTINATION: 'the number is outside the allowed destination prefixes',
   RATE_LIMITED: 'too many requests a minute from this key or address; see Retry-After',
