@@ -40,7 +40,7 @@ function toConfig(e: Env) {
     logLevel: e.LOG_LEVEL,
     /** Requests per minute per client on POST /send-sms; 0 switches the limit off. */
     rateLimitSendPerMinute: e.RATE_LIMIT_SEND,
-    /** Keys accepted on POST /send-sms, /messages and /opt-outs; empty means no authentication (dev only). */
+    /** Keys accepted on /send-sms, /messages, /opt-outs and /stats; empty means no authentication (dev only). */
     apiKeys: e.API_KEYS ?? [],
     /** How POST /webhooks/dlr checks that a callback comes from Sinch; a callback passing either check is accepted. */
     webhookAuth: {

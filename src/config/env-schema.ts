@@ -123,7 +123,7 @@ export const envSchema = z.object({
   API_KEYS: optional(commaList(apiKey), 'unset', {
     group: 'security',
     description:
-      'Keys for `/send-sms`, `/messages` and `/opt-outs`, comma-separated (several for rotation), each at least 16 printable characters (`openssl rand -hex 32`). Unset: no authentication and a start-up warning; refused when `NODE_ENV=production`.',
+      'Keys for `/send-sms`, `/messages`, `/opt-outs` and `/stats`, comma-separated (several for rotation), each at least 16 printable characters (`openssl rand -hex 32`). Unset: no authentication and a start-up warning; refused when `NODE_ENV=production`.',
   }),
   RATE_LIMIT_SEND: withDefault('60', integer(0, 1_000_000), {
     group: 'security',
