@@ -36,12 +36,13 @@ export const ALL_SECRETS = [
 
 /** Test config with API keys and both kinds of callback authentication switched on. */
 export function secureConfig(overrides: Partial<Config> = {}): Config {
+  const { webhookAuth } = testConfig();
   return testConfig({
     apiKeys: [API_KEY, OTHER_API_KEY],
     webhookAuth: {
+      ...webhookAuth,
       hmacSecrets: [WEBHOOK_SECRET],
       basicCredentials: [{ username: BASIC_USER, password: BASIC_PASSWORD }],
-      maxAgeSeconds: 259_200,
     },
     ...overrides,
   });
