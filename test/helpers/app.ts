@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import nock from 'nock';
 import request from 'supertest';
-import { expect, onTestFinished } from 'vitest';
+import { afterAll, expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/database';
@@ -110,25 +110,47 @@ export function expectNoSecretsLogged(config: Config, logs: LogCapture): void {
 
 /**
  * The app over a fresh database (SQLite unless told otherwise), its logs captured. Call it inside a
- * test: the database is closed and removed when the test ends, and the test fails if a secret of the
- * config was logged.
+ * test: the database is closed and given back when the test ends, and the test fails if a secret of the
+ * config was logged or a response differs from openapi.json.
  */
-export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+export function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  return assembleTestApp(options, onTestFinished);
+}
+
+/**
+ * One app shared by the tests of a file or a `describe`, for tests that each make messages of their own
+ * and need no database of their own (a matrix of cases, say). Call it in `beforeAll`; after the last
+ * test it is closed, and the same checks as makeTestApp's fail the suite.
+ */
+export function makeSharedTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  return assembleTestApp(options, afterAll);
+}
+
+async function assembleTestApp(
+  options: TestAppOptions,
+  atEnd: (fn: () => void | Promise<void>) => void,
+): Promise<TestApp> {
   const config = options.config ?? testConfig();
   const database = options.database ?? (await createTestDatabase(options.db ?? 'sqlite'));
   const db = await database.open();
   const logs = new LogCapture();
-  expectNoSecretsLogged(config, logs);
+  atEnd(() => {
+    const text = logs.text();
+    expect(
+      secretsOf(config).filter((secret) => text.includes(secret)),
+      'secrets found in the logs',
+    ).toEqual([]);
+  });
   const logger = createLogger(config.logLevel, logs);
   const sinch = options.sinch ?? createSinchClient(config.sinch);
-  onTestFinished(async () => {
+  atEnd(async () => {
     await db.destroy().catch(() => {});
     if (!options.database) await database.drop();
   });
   const metrics = createMetrics({ processMetrics: false });
   const app = buildApp({ config, logger, sinch, db, metrics });
   // Every response a test gets is checked against openapi.json (test/helpers/contract.ts).
-  watchContract(app);
+  watchContract(app, atEnd);
   return { app, logs, config, db, database, metrics };
 }
 

@@ -116,8 +116,9 @@ function tap(req: IncomingMessage, res: ServerResponse, record: (o: Observed) =>
 /**
  * Checks every response `app` gives during the current test against the document; the test fails at
  * its end, listing each mismatch. Used by makeTestApp, so every route test is a contract test too.
+ * An app shared by several tests is checked when `atEnd` says (`afterAll`).
  */
-export function watchContract(app: Express): Observed[] {
+export function watchContract(app: Express, atEnd: (check: () => void) => void = onTestFinished): Observed[] {
   const seen: Observed[] = [];
   const target = app as unknown as {
     handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
@@ -127,7 +128,7 @@ export function watchContract(app: Express): Observed[] {
     tap(req, res, (o) => seen.push(o));
     handle(req, res, next);
   };
-  onTestFinished(() => {
+  atEnd(() => {
     expect(seen.flatMap(contractProblems), 'responses that differ from openapi.json').toEqual([]);
   });
   return seen;

@@ -1,5 +1,6 @@
 import nock from 'nock';
-import { afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { releaseTestDatabases } from './databases';
 
 // Nothing leaves the machine: only loopback (supertest, the emulator) is reachable.
 beforeAll(() => {
@@ -9,4 +10,8 @@ beforeAll(() => {
 
 afterEach(() => {
   nock.cleanAll();
+});
+
+afterAll(async () => {
+  await releaseTestDatabases();
 });
