@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
-import { serverCommand } from './helpers/process';
+import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from './helpers/process';
 
 const minimal = { SINCH_SERVICE_PLAN_ID: 'plan1', SINCH_API_TOKEN: 'tok', SINCH_NUMBER: '+15550001111' };
 
@@ -99,7 +99,7 @@ describe('loadConfig', () => {
   });
 });
 
-describe('server start-up', () => {
+describe('server start-up', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => {
   it('When required variables are missing, then the process exits non-zero naming each of them', () => {
     // An empty directory, so no .env of the developer's is read.
     const cwd = mkdtempSync(join(tmpdir(), 'sms-config-'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serverCommand } from './helpers/process';
+import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from './helpers/process';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -86,7 +86,7 @@ async function sigtermDuringSend(sinchDelayMs: number, env: Record<string, strin
   return { res: await inFlight, exitCode: await exited, output: service.output };
 }
 
-describe('graceful shutdown', () => {
+describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => {
   it('When SIGTERM arrives while a send is in flight, then the send still gets its 202 and the process exits 0', async () => {
     const { res, exitCode, output } = await sigtermDuringSend(800);
 
@@ -100,6 +100,7 @@ describe('graceful shutdown', () => {
 
     expect(res.status).toBe(202);
     expect(exitCode).toBe(0);
+    // Sinch answers after 11 s, on top of the child process starting.
   }, 40_000);
 
   it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../src/config';
 import { securityWarnings } from '../src/security/startup-warnings';
 import { testConfig } from './helpers/app';
-import { serverCommand } from './helpers/process';
+import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from './helpers/process';
 import { API_KEY, BASIC_PASSWORD, WEBHOOK_SECRET } from './helpers/security';
 
 const minimal = { SINCH_SERVICE_PLAN_ID: 'plan1', SINCH_API_TOKEN: 'tok', SINCH_NUMBER: '+15550001111' };
@@ -118,7 +118,7 @@ describe('start-up warnings', () => {
   });
 });
 
-describe('the server process', () => {
+describe('the server process', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => {
   const [node, serverArgs] = serverCommand();
   const env = (extra: Record<string, string>) => ({
     PATH: process.env.PATH,
