@@ -121,7 +121,9 @@ const authHeaders = fc.record(
   { requiredKeys: [] },
 );
 
-describe('fuzzing every endpoint', () => {
+// Each test sends 100 generated requests through the app one after another, a few seconds of CPU:
+// on a busy 2-core machine more than the suite's 10 s.
+describe('fuzzing every endpoint', { timeout: 60_000 }, () => {
   it('When POST /send-sms gets random JSON bodies with a valid key, then no 5xx', async () => {
     const app = await fuzzApp();
     await fc.assert(

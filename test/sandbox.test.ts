@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ROOT, serverCommand } from './helpers/process';
+import { CHILD_PROCESS_TEST_TIMEOUT_MS, ROOT, serverCommand } from './helpers/process';
 
 /** A port free right now (the sandbox must know its port before it starts, for the callback URL). */
 async function freePort(): Promise<number> {
@@ -49,7 +49,7 @@ async function startSandbox() {
   return { child, output: () => output };
 }
 
-describe('npm run sandbox', () => {
+describe('npm run sandbox', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => {
   it('When it starts, then the banner and its curl are the last thing printed until it is stopped', async () => {
     const { child, output } = await startSandbox();
 

@@ -43,7 +43,11 @@ describe('sending survives Sinch faults without sending twice', () => {
 
 describe('the Sinch client retry rules', () => {
   const batchesPath = `/xms/v1/${TEST_PLAN}/batches`;
-  const client = () => createSinchClient({ ...testConfig().sinch, ...withRetries });
+  // A generous timeout where the test is not about one: a late answer on a busy machine would
+  // otherwise time out and be looked up (an unplanned request nock refuses). Where it is, Sinch is
+  // five times slower than the 1 s timeout, and the lookup that follows has that second to answer.
+  const client = (timeoutMs = 5_000) =>
+    createSinchClient({ ...testConfig().sinch, ...withRetries, timeoutMs });
   const request = { to: ['+15551234567'], body: 'Hi', client_reference: 'ref-1' };
 
   it('When Sinch refuses with 400, then it is not retried', async () => {
@@ -71,7 +75,7 @@ describe('the Sinch client retry rules', () => {
     const calls: string[] = [];
     nock(FAKE_SINCH)
       .post(batchesPath)
-      .delay(1_000)
+      .delay(5_000)
       .reply(201, () => {
         calls.push('post');
         return sinchBatch();
@@ -88,7 +92,7 @@ describe('the Sinch client retry rules', () => {
         };
       });
 
-    const batch = await client().sendBatch(request);
+    const batch = await client(1_000).sendBatch(request);
 
     expect(batch.id).toBe('01JFOUND00000000000000000A');
     expect(calls).toContain('lookup');
@@ -97,7 +101,7 @@ describe('the Sinch client retry rules', () => {
   it('When the batch found by reference is another send (other body), then it is not taken for ours', async () => {
     nock(FAKE_SINCH)
       .post(batchesPath)
-      .delay(1_000)
+      .delay(5_000)
       .reply(201, sinchBatch())
       .get(batchesPath)
       .query(true)
@@ -112,15 +116,15 @@ describe('the Sinch client retry rules', () => {
       .post(batchesPath)
       .reply(201, sinchBatch({ id: '01JOURS000000000000000000A', client_reference: 'ref-1', body: 'Hi' }));
 
-    const batch = await client().sendBatch(request);
+    const batch = await client(1_000).sendBatch(request);
 
     expect(batch.id).toBe('01JOURS000000000000000000A');
   });
 
   it('When an attempt timed out and there is no client reference, then it is not sent again', async () => {
-    const scope = nock(FAKE_SINCH).post(batchesPath).delay(1_000).reply(201, sinchBatch());
+    const scope = nock(FAKE_SINCH).post(batchesPath).delay(5_000).reply(201, sinchBatch());
 
-    await expect(client().sendBatch({ to: ['+15551234567'], body: 'Hi' })).rejects.toMatchObject({
+    await expect(client(1_000).sendBatch({ to: ['+15551234567'], body: 'Hi' })).rejects.toMatchObject({
       kind: 'timeout',
     });
     expect(scope.isDone()).toBe(true);
