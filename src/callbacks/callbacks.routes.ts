@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
+import { isStorageUnavailable } from '../db/storage-errors';
 import { validationError } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs/opt-out-settings';
@@ -64,8 +64,10 @@ export function callbackRoutes(deps: {
       try {
         result = await writer.ingest(payload, raw, req.log);
       } catch (error) {
-        deps.metrics.callbacks.inc({ type: callbackTypeLabel(payload.type), outcome: 'storage_error' });
-        throw storageUnavailable(error);
+        // Not stored: the error handler answers 503 when storage is down (Sinch retries), else 500.
+        const outcome = isStorageUnavailable(error) ? 'storage_error' : 'internal_error';
+        deps.metrics.callbacks.inc({ type: callbackTypeLabel(payload.type), outcome });
+        throw error;
       }
       record(deps.metrics, payload.type, result, startedAt);
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError, type ErrorBody, type ErrorCode, isForeignError, statusForCode } from '../core/errors';
+import { isStorageUnavailable } from '../db/storage-errors';
 
 /** Writes the service's one error envelope. */
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
@@ -40,9 +41,17 @@ function fromFramework(err: ParserError): AppError | undefined {
   }
 }
 
+/** The database is down or overloaded: 503, so a caller (or Sinch, for callbacks) tries again. */
+function fromStorage(err: unknown): AppError | undefined {
+  if (!isStorageUnavailable(err)) return undefined;
+  return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly.', undefined, {
+    cause: err,
+  });
+}
+
 /**
- * Three tiers: our own errors as they are, the framework's mapped to our codes, anything else a
- * fixed 500 message. The error is attached to the response so the request log line carries it.
+ * Three tiers: our own errors as they are (an outside service's mapped by the error itself), the
+ * framework's and the database driver's mapped to our codes, anything else a fixed 500 message. The error is attached to the response so the request log line carries it.
  */
 export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) {
@@ -53,7 +62,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // A fault of an outside service (Sinch) logs its own line; it is not ours to carry a stack for.
   if (foreign) req.log[err.logAs.level]({ err }, err.logAs.message);
   const known =
-    err instanceof AppError ? err : foreign ? err.toAppError() : fromFramework(err as ParserError);
+    err instanceof AppError
+      ? err
+      : foreign
+        ? err.toAppError()
+        : (fromFramework(err as ParserError) ?? fromStorage(err));
   if (known) {
     // A 5xx of ours (storage down) carries its cause into the request's log line; the daily cap is a
     // deliberate refusal, logged once when it starts, not a fault with a stack.

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import { apiKeyIdOf } from '../security/api-keys.middleware';
 import { canonicalJson } from './canonical-json';
 import { completeKey, findKey, insertKey, releaseKey, takeOverKey } from './idempotency.repository';
@@ -49,17 +48,12 @@ export function idempotency(deps: { db: Db; ttlMs: number; lockMs: number }): Re
       message_id: null,
     };
 
-    let existing: Awaited<ReturnType<typeof findKey>>;
-    try {
-      if (await insertKey(deps.db, row)) return runAndKeep(deps.db, { scopeKey }, res, next);
-      existing = await findKey(deps.db, scopeKey);
-      if (existing && (await takeOverKey(deps.db, row, now))) {
-        // The holder died mid-request: if it had stored its message, the handler resumes that one.
-        const resumeMessageId = existing.expires_at > now ? (existing.message_id ?? undefined) : undefined;
-        return runAndKeep(deps.db, { scopeKey, resumeMessageId }, res, next);
-      }
-    } catch (error) {
-      throw storageUnavailable(error);
+    if (await insertKey(deps.db, row)) return runAndKeep(deps.db, { scopeKey }, res, next);
+    const existing = await findKey(deps.db, scopeKey);
+    if (existing && (await takeOverKey(deps.db, row, now))) {
+      // The holder died mid-request: if it had stored its message, the handler resumes that one.
+      const resumeMessageId = existing.expires_at > now ? (existing.message_id ?? undefined) : undefined;
+      return runAndKeep(deps.db, { scopeKey, resumeMessageId }, res, next);
     }
     if (existing?.state !== 'done' || existing.response_status === null) {
       if (existing && existing.request_hash !== requestHash) throw reused();

@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import { validate } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import { requireApiKey } from '../security/api-keys.middleware';
@@ -33,18 +32,12 @@ export function messagesRoutes(deps: {
 
   router.get('/messages', auth, async (req, res) => {
     const query = validate(listMessagesQuery, req.query, 'query');
-    try {
-      res.json(await listMessagesPage(deps.db, query));
-    } catch (error) {
-      throw storageUnavailable(error);
-    }
+    res.json(await listMessagesPage(deps.db, query));
   });
 
   router.get('/messages/:id', auth, async (req, res) => {
     const id = messageIdOf(req.params);
-    const view = await getMessage(deps.db, id).catch((error) => {
-      throw storageUnavailable(error);
-    });
+    const view = await getMessage(deps.db, id);
     if (!view) throw notFound(id);
     res.json(view);
   });
@@ -52,9 +45,7 @@ export function messagesRoutes(deps: {
   // Cancels what Sinch has not sent yet; repeating it is harmless.
   router.delete('/messages/:id', auth, async (req, res) => {
     const id = messageIdOf(req.params);
-    const { view, tally } = await cancelMessage(deps, id, req.log).catch((error) => {
-      throw storageUnavailable(error);
-    });
+    const { view, tally } = await cancelMessage(deps, id, req.log);
     // Cancelled is a final outcome like any Sinch reports: counted with them.
     recordApplied(deps.metrics, tally);
     if (!view) throw notFound(id);

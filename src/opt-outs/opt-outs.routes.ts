@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import { validate } from '../http/validate';
 import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
 import { listOptOutsQuery, optOutNumberParam } from './opt-outs.schemas';
@@ -15,19 +14,13 @@ export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
 
   router.get('/opt-outs', auth, async (req, res) => {
     const { limit, cursor } = validate(listOptOutsQuery, req.query, 'query');
-    res.json(
-      await listOptOutsPage(deps.db, limit, cursor).catch((error) => {
-        throw storageUnavailable(error);
-      }),
-    );
+    res.json(await listOptOutsPage(deps.db, limit, cursor));
   });
 
   // For an operator who has the recipient's consent again by other means; recorded as an opt-in event.
   router.delete('/opt-outs/:number', auth, async (req, res) => {
     const { number: msisdn } = validate(optOutNumberParam, req.params, 'path');
-    const removed = await removeOptOut(deps.db, msisdn, apiKeyIdOf(res)).catch((error) => {
-      throw storageUnavailable(error);
-    });
+    const removed = await removeOptOut(deps.db, msisdn, apiKeyIdOf(res));
     if (!removed) throw new AppError('NOT_FOUND', `+${msisdn} is not on the opt-out list.`);
     req.log.info({ number: `+${msisdn}` }, 'opt-out removed by operator');
     res.status(204).end();

@@ -2,7 +2,6 @@ import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import { lockNumber } from '../core/locks';
 import type { Db, Handle } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import type { Logger } from '../logger';
 import { addToDailyCount, countToNumbersSince, dailyCount, utcDay } from './send-limits.repository';
 
@@ -132,18 +131,14 @@ export function createSendGuard(
 
   async function check(msisdns: string[], log: Logger): Promise<SendCheck> {
     const nowMs = now();
-    try {
-      const refused = await perNumber(msisdns, nowMs, log);
-      const accepted = msisdns.length - refused.size;
-      // A send may change the count: the next health probe counts afresh.
-      lastStatus = undefined;
-      if (accepted > 0 && (await capReached(nowMs, accepted))) {
-        return { refused, batch: capRefusal(nowMs) };
-      }
-      return { refused };
-    } catch (error) {
-      throw storageUnavailable(error);
+    const refused = await perNumber(msisdns, nowMs, log);
+    const accepted = msisdns.length - refused.size;
+    // A send may change the count: the next health probe counts afresh.
+    lastStatus = undefined;
+    if (accepted > 0 && (await capReached(nowMs, accepted))) {
+      return { refused, batch: capRefusal(nowMs) };
     }
+    return { refused };
   }
 
   async function reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined> {

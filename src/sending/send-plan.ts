@@ -2,7 +2,6 @@ import type { Config } from '../config';
 import { AppError, type ErrorCode } from '../core/errors';
 import { normalizeMsisdn } from '../core/msisdn';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import type { Logger } from '../logger';
 import { findOptedOut } from '../opt-outs/opt-outs.repository';
 import type { SendGuard } from '../security/send-limits.service';
@@ -42,12 +41,7 @@ export async function planSend(
   }
 
   const byMsisdn = new Map(body.to.map((to) => [normalizeMsisdn(to), to]));
-  let optedOut: Awaited<ReturnType<typeof findOptedOut>>;
-  try {
-    optedOut = await findOptedOut(deps.db, [...byMsisdn.keys()]);
-  } catch (error) {
-    throw storageUnavailable(error);
-  }
+  const optedOut = await findOptedOut(deps.db, [...byMsisdn.keys()]);
   const skipped: Skipped[] = [...optedOut].map(([msisdn, entry]) => ({
     to: byMsisdn.get(msisdn) ?? `+${msisdn}`,
     code: 'OPTED_OUT',

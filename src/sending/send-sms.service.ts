@@ -5,7 +5,6 @@ import { newId } from '../core/ids';
 import { normalizeMsisdn } from '../core/msisdn';
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import type { IdempotencyContext } from '../idempotency/idempotency.middleware';
 import { linkMessage } from '../idempotency/idempotency.repository';
 import type { Logger } from '../logger';
@@ -50,12 +49,9 @@ export async function sendSms(
   idempotency?: IdempotencyContext,
 ): Promise<SendSmsResult> {
   const { config, sinch, db } = deps;
-  let resumed: Awaited<ReturnType<typeof findMessage>>;
-  try {
-    resumed = idempotency?.resumeMessageId ? await findMessage(db, idempotency.resumeMessageId) : undefined;
-  } catch (error) {
-    throw storageUnavailable(error);
-  }
+  const resumed = idempotency?.resumeMessageId
+    ? await findMessage(db, idempotency.resumeMessageId)
+    : undefined;
   if (resumed?.batch_id) {
     // The earlier request got its batch but died before answering: answer now, send nothing.
     log.info(
@@ -78,32 +74,28 @@ export async function sendSms(
   if (resumed) {
     log.warn({ messageId }, 'idempotent retry of a send that died: asking Sinch before sending again');
   } else {
-    try {
-      const msisdns = target.recipients.map(normalizeMsisdn);
-      await db.transaction().execute(async (trx) => {
-        const refusal = await deps.sendGuard?.reserve(trx, msisdns, log);
-        if (refusal) throw refusal;
-        await insertPendingMessage(
-          trx,
-          {
-            id: messageId,
-            client_reference: clientReference,
-            sender: config.sinch.number,
-            body: input.message,
-            delivery_report: config.sinch.deliveryReport,
-            send_at: normalizeTimestamp(input.sendAt),
-            expire_at: normalizeTimestamp(input.expireAt),
-            encoding: target.encoding,
-            parts: target.parts,
-          },
-          msisdns,
-          new Date().toISOString(),
-        );
-        if (idempotency) await linkMessage(trx, idempotency.scopeKey, messageId);
-      });
-    } catch (error) {
-      throw storageUnavailable(error);
-    }
+    const msisdns = target.recipients.map(normalizeMsisdn);
+    await db.transaction().execute(async (trx) => {
+      const refusal = await deps.sendGuard?.reserve(trx, msisdns, log);
+      if (refusal) throw refusal;
+      await insertPendingMessage(
+        trx,
+        {
+          id: messageId,
+          client_reference: clientReference,
+          sender: config.sinch.number,
+          body: input.message,
+          delivery_report: config.sinch.deliveryReport,
+          send_at: normalizeTimestamp(input.sendAt),
+          expire_at: normalizeTimestamp(input.expireAt),
+          encoding: target.encoding,
+          parts: target.parts,
+        },
+        msisdns,
+        new Date().toISOString(),
+      );
+      if (idempotency) await linkMessage(trx, idempotency.scopeKey, messageId);
+    });
   }
 
   let batchId: string;

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
-import { storageUnavailable } from '../http/storage-unavailable';
 import { requireApiKey } from '../security/api-keys.middleware';
 import { countRecipientsByStatus, deliveryTimes } from './stats.repository';
 import type { Stats } from './stats.schemas';
@@ -26,16 +25,12 @@ export function statsRoutes(deps: { db: Db; config: Config }): Router {
   const router = Router();
   router.get('/stats', requireApiKey(deps.config.apiKeys), async (_req, res) => {
     const now = Date.now();
-    try {
-      const [lastHour, lastDay] = await Promise.all([
-        windowSince(deps.db, new Date(now - HOUR_MS).toISOString()),
-        windowSince(deps.db, new Date(now - 24 * HOUR_MS).toISOString()),
-      ]);
-      const stats: Stats = { generatedAt: new Date(now).toISOString(), lastHour, lastDay };
-      res.json(stats);
-    } catch (error) {
-      throw storageUnavailable(error);
-    }
+    const [lastHour, lastDay] = await Promise.all([
+      windowSince(deps.db, new Date(now - HOUR_MS).toISOString()),
+      windowSince(deps.db, new Date(now - 24 * HOUR_MS).toISOString()),
+    ]);
+    const stats: Stats = { generatedAt: new Date(now).toISOString(), lastHour, lastDay };
+    res.json(stats);
   });
   return router;
 }
