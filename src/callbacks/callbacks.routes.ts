@@ -5,9 +5,8 @@ import type { Db } from '../db/database';
 import { isStorageUnavailable } from '../db/storage-errors';
 import { validationError } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
-import type { OptOutRules } from '../opt-outs/opt-out-settings';
-import { clientRateLimit } from '../security/rate-limits';
-import { requireWebhookAuth } from '../security/webhook-auth.middleware';
+import type { OptOutRules } from '../opt-outs';
+import { clientRateLimit, requireWebhookAuth } from '../security';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
 import { createCallbackWriter, type IngestResult } from './callback-writer';
 

@@ -1,5 +1,7 @@
-import { PostgresAdapter, sql } from 'kysely';
-import type { Handle } from '../db/database';
+import { PostgresAdapter, type QueryExecutorProvider, sql } from 'kysely';
+
+/** The database or a transaction on it (db/database's Handle), typed here so core imports nothing of ours. */
+type Handle = QueryExecutorProvider;
 
 /**
  * Transaction-scoped locks on PostgreSQL, released at commit or rollback. SQLite runs one transaction

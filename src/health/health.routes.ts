@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { type Db, pingDatabase } from '../db/database';
-import type { SendGuard } from '../security/send-limits.service';
+import type { SendGuard } from '../security';
 
 /** Set by the server when it starts to shut down, so readiness fails before connections close. */
 export type Lifecycle = { shuttingDown: boolean };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
-import { apiKeyIdOf } from '../security/api-keys.middleware';
+import { apiKeyIdOf } from '../security';
 import { canonicalJson } from './canonical-json';
 import { completeKey, findKey, insertKey, releaseKey, takeOverKey } from './idempotency.repository';
 

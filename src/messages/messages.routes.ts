@@ -4,7 +4,7 @@ import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
-import { requireApiKey } from '../security/api-keys.middleware';
+import { requireApiKey } from '../security';
 import type { SinchClient } from '../sinch/sinch.client';
 import { listMessagesQuery } from './messages.schemas';
 import { getMessage, listMessagesPage } from './messages.service';

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
-import { apiKeyIdOf, requireApiKey } from '../security/api-keys.middleware';
+import { apiKeyIdOf, requireApiKey } from '../security';
 import { listOptOutsQuery, optOutNumberParam } from './opt-outs.schemas';
 import { listOptOutsPage, removeOptOut } from './opt-outs.service';
 

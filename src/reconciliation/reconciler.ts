@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deleteExpiredKeys } from '../idempotency/idempotency.repository';
+import { deleteExpiredKeys } from '../idempotency';
 import { type ReconcileDeps, resolveSendsInDoubt, sweepOnce } from './reconciliation.service';
 
 /**

@@ -3,10 +3,10 @@ import { defaultExpiry, LOOKUP_WINDOW_MS, lookupSince } from '../core/batch-wind
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
-import { findMessage, findRecipients } from '../messages/messages.repository';
+import { findMessage, findRecipients } from '../messages';
 import { type Metrics, recordApplied } from '../metrics/metrics';
-import type { OptOutRules } from '../opt-outs/opt-out-settings';
-import { optOutCodeHook } from '../opt-outs/opt-outs.service';
+import type { OptOutRules } from '../opt-outs';
+import { optOutCodeHook } from '../opt-outs';
 import { type SinchClient, sameBatch } from '../sinch/sinch.client';
 import * as tracking from '../tracking';
 import {

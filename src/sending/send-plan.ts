@@ -3,8 +3,8 @@ import { AppError, type ErrorCode } from '../core/errors';
 import { normalizeMsisdn } from '../core/msisdn';
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
-import { findOptedOut } from '../opt-outs/opt-outs.repository';
-import type { SendGuard } from '../security/send-limits.service';
+import { findOptedOut } from '../opt-outs';
+import type { SendGuard } from '../security';
 import { analyzeBody, type SmsEncoding } from '../sinch/encoding';
 import type { SendSmsBody } from './send-sms.schemas';
 

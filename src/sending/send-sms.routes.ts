@@ -1,11 +1,10 @@
 import express, { type RequestHandler, Router } from 'express';
 import { AppError } from '../core/errors';
 import { validate } from '../http/validate';
-import { idempotency, idempotencyOf } from '../idempotency/idempotency.middleware';
+import { idempotency, idempotencyOf } from '../idempotency';
 import type { Metrics } from '../metrics/metrics';
-import { requireApiKey } from '../security/api-keys.middleware';
-import { clientRateLimit } from '../security/rate-limits';
-import type { SendGuard } from '../security/send-limits.service';
+import type { SendGuard } from '../security';
+import { clientRateLimit, requireApiKey } from '../security';
 import { slowestSendMs } from '../sinch/retry-policy';
 import { planSend } from './send-plan';
 import { sendSmsBodySchema, sendSmsQuerySchema } from './send-sms.schemas';

@@ -1,7 +1,7 @@
 import axios from 'axios';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { normalizeMsisdn } from '../core/msisdn';
-import type { Logger } from '../logger';
 import {
   type Batch,
   type BatchList,

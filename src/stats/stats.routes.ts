@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
-import { requireApiKey } from '../security/api-keys.middleware';
+import { requireApiKey } from '../security';
 import { countRecipientsByStatus, deliveryTimes } from './stats.repository';
 import type { Stats } from './stats.schemas';
 

@@ -1,0 +1,2 @@
+/** Inbound: messages sent to our number. The entry other features use. */
+export { insertInbound } from './inbound.repository';

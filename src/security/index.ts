@@ -1,0 +1,5 @@
+/** Security: who may call us, how often, and to which numbers. The entry other features use. */
+export { apiKeyIdOf, requireApiKey } from './api-keys.middleware';
+export { clientRateLimit } from './rate-limits';
+export { createSendGuard, type SendCheck, type SendGuard } from './send-limits.service';
+export { requireWebhookAuth } from './webhook-auth.middleware';
