@@ -23,7 +23,7 @@ function folderOf(file: string): string {
 const SPECIFIER = /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g;
 
 /** Which folder imports which (static imports, re-exports and dynamic imports), self-edges left out. */
-export function folderGraph(): Map<string, Set<string>> {
+function folderGraph(): Map<string, Set<string>> {
   const graph = new Map<string, Set<string>>();
   for (const file of sourceFiles()) {
     const from = folderOf(file);
@@ -42,7 +42,7 @@ export function folderGraph(): Map<string, Set<string>> {
 }
 
 /** A loop in the graph as the folders along it (first repeated at the end), or undefined. */
-export function findLoop(graph: Map<string, Set<string>>): string[] | undefined {
+function findLoop(graph: Map<string, Set<string>>): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
   const visit = (node: string): string[] | undefined => {
