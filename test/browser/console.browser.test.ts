@@ -130,6 +130,42 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the web console in ch
     expect(problems).toEqual([]);
   });
 
+  it('When filtering by status and opening opt-outs, then the list narrows and a STOP shows with its reason and time', async () => {
+    const pair = await startWithKey(20);
+    const failed = await send(pair.base, { to: '+15550100901', message: 'Will fail' });
+    await send(pair.base, { to: '+15550100003', message: 'Will arrive' });
+    const stop = await fetch(`${pair.config.sinch.baseUrl}/_emulator/inbound`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        from: '+15550100004',
+        to: '15550001111',
+        body: 'STOP',
+        url: `${pair.base}/webhooks/dlr`,
+      }),
+    });
+    expect(stop.status).toBe(202);
+
+    const { page, problems } = await openPage(pair.base);
+    await signIn(page, KEY);
+    await page.locator(`tr[data-message-id="${failed.messageId}"] .badge[data-status="Failed"]`).waitFor();
+    await page.selectOption('#filter-status', 'Failed');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForFunction(() => {
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } })
+        .document;
+      return doc.querySelectorAll('#messages tbody tr').length === 1;
+    });
+    expect(await page.locator('#messages tbody tr').getAttribute('data-message-id')).toBe(failed.messageId);
+
+    await page.click('#nav a[data-view="opt-outs"]');
+    const row = page.locator('#opt-outs tr[data-number="+15550100004"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('texted a keyword: STOP');
+    expect(await row.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(problems).toEqual([]);
+  });
+
   it('When the key is wrong, then the console says the service refused it and shows no data', async () => {
     const { base } = await startWithKey(20);
     const { page, problems } = await openPage(base);
