@@ -63,7 +63,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(optOutsRoutes(deps));
   app.use(statsRoutes(deps));
   // The pages (API reference, console) set their own CSP: this origin only, no inline script.
-  app.use(openApiRoutes());
+  app.use(openApiRoutes(deps));
   app.use(consoleRoutes());
 
   app.use(methodNotAllowed(app));

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { API_VERSION, openApiDocument } from '../src/openapi/openapi.document';
-import { makeTestApp } from './helpers/app';
+import { API_VERSION, openApiDocument, openApiDocumentFor } from '../src/openapi/openapi.document';
+import { makeTestApp, testConfig } from './helpers/app';
 import { contractProblems } from './helpers/contract';
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
@@ -65,9 +65,18 @@ describe('the OpenAPI document', () => {
 
   it('is served at GET /openapi.json as built', async () => {
     const { app } = await makeTestApp();
-    const res = await request(app).get('/openapi.json').expect(200);
+    const res = await request(app).get('/openapi.json').set('Host', 'sms.example.test:8080').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    // With an absolute server (Postman needs one): where it was fetched from, unless PUBLIC_BASE_URL says.
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocumentFor('http://sms.example.test:8080'))));
+    const configured = await makeTestApp({
+      config: testConfig({ publicBaseUrl: 'https://sms.example.test' }),
+    });
+    const fixed = await request(configured.app)
+      .get('/openapi.json')
+      .set('Host', 'elsewhere.test')
+      .expect(200);
+    expect(fixed.body.servers).toEqual([{ url: 'https://sms.example.test', description: 'This service' }]);
   });
 });
 

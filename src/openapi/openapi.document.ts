@@ -143,6 +143,17 @@ const operationalPaths: ZodOpenApiPathsObject = {
 
 let built: ReturnType<typeof createDocument> | undefined;
 
+/**
+ * The document with an absolute server URL, as Postman's import and client generators need (a relative
+ * `/` leaves them without a host).
+ */
+export function openApiDocumentFor(serverUrl: string): ReturnType<typeof createDocument> {
+  return {
+    ...openApiDocument(),
+    servers: [{ url: serverUrl.replace(/\/+$/, ''), description: 'This service' }],
+  };
+}
+
 /** The OpenAPI 3.1 document of the service, built once from the zod schemas the routes validate with. */
 export function openApiDocument(): ReturnType<typeof createDocument> {
   built ??= createDocument({

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { pageCsp, publicDir } from '../http/static-pages';
-import { openApiDocument } from './openapi.document';
+import { openApiDocumentFor } from './openapi.document';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Swagger UI's files come from the installed package: the reference works with no network. */
@@ -17,12 +17,14 @@ const SWAGGER_UI_FILES = new Set([
 ]);
 
 /** GET /openapi.json, the document; GET /docs, the API reference rendered from it by Swagger UI. */
-export function openApiRoutes(): Router {
+export function openApiRoutes(deps: { config: { publicBaseUrl?: string | undefined } }): Router {
   const router = Router();
   const pages = publicDir(here, 'openapi');
 
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
+  // The service's public address when configured; else the origin the document was fetched from, so
+  // that importing it by URL into Postman gives requests to this very service.
+  router.get('/openapi.json', (req, res) => {
+    res.json(openApiDocumentFor(deps.config.publicBaseUrl ?? `${req.protocol}://${req.get('host')}`));
   });
 
   // Swagger UI sets inline styles on its elements: allowed on these pages only, and no script inline.
