@@ -10,9 +10,14 @@ import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from './helpers/process'
 
 const root = resolve(import.meta.dirname, '..');
 
-/** A stand-in for Sinch over real HTTP that answers each batch after `delayMs`. */
-function slowSinch(delayMs: number): Promise<{ server: Server; url: string }> {
+/** A stand-in for Sinch over real HTTP that answers each batch after `delayMs`; `reached` when one arrives. */
+function slowSinch(delayMs: number): Promise<{ server: Server; url: string; reached: Promise<void> }> {
+  let reachedNow = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reachedNow = resolve;
+  });
   const server = createServer((req, res) => {
+    reachedNow();
     req.resume();
     req.on('end', () => {
       setTimeout(() => {
@@ -23,7 +28,7 @@ function slowSinch(delayMs: number): Promise<{ server: Server; url: string }> {
   });
   return new Promise((done) =>
     server.listen(0, '127.0.0.1', () =>
-      done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reached }),
     ),
   );
 }
@@ -80,7 +85,8 @@ async function sigtermDuringSend(sinchDelayMs: number, env: Record<string, strin
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ to: '+15551234567', message: 'Hello' }),
   });
-  await new Promise((r) => setTimeout(r, 200));
+  // SIGTERM once the send is with Sinch, so it is in flight for sure.
+  await sinch.reached;
   const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
   service.child.kill('SIGTERM');
   return { res: await inFlight, exitCode: await exited, output: service.output };

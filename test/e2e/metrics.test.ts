@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { startPair } from './harness';
 
+async function waitUntil(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** The value of one series in Prometheus text format, or undefined. */
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -13,7 +21,12 @@ describe('GET /metrics', () => {
 
     const ok = await pair.call('POST', '/send-sms', { to: '+15550100911', message: 'Counted' });
     await pair.waitForMessage(ok.body.messageId, (v) => v.status === 'Delivered');
-    await new Promise((r) => setTimeout(r, 200));
+    // Delivered shows after the first of the three final reports: wait until the emulator has had
+    // every callback of the batch answered (the service counts a callback before it answers it).
+    await waitUntil(() => {
+      const callbacks = pair.emulator.state.callbacks().filter((c) => c.batchId === ok.body.batchId);
+      return callbacks.length === 4 && callbacks.every((c) => c.state === 'delivered');
+    });
     await pair.call('POST', '/send-sms', { to: 'not-a-number', message: 'Refused' });
     const res = await fetch(`${pair.service.url.replace('localhost', '127.0.0.1')}/metrics`);
     const text = await res.text();

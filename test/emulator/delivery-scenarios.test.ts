@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchDeliveryReportSchema, recipientDeliveryReportSchema } from '../../src/sinch/callbacks.schemas';
-import { type Harness, sleep, startHarness, timeline, waitFor } from './emulator.harness';
+import { type Harness, settled, startHarness, timeline, waitFor } from './emulator.harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -42,16 +42,16 @@ describe('delivery scenarios (per_recipient callbacks)', () => {
   it('When a number ends in 910, then no callback is ever sent and GET stays at Dispatched', async () => {
     const res = await send(['+15550100910', '+15551234567'], 'per_recipient');
     await waitFor(() => h.receiver.received.length === 2);
-    await sleep(150);
+    await settled(h, res.body.id);
     expect(timeline(h.receiver, '15550100910')).toEqual([]);
     const report = await h.api('GET', `/batches/${res.body.id}/delivery_report/15550100910`);
     expect(report.body).toMatchObject({ status: 'Dispatched', code: 401 });
   });
 
   it('When a number ends in 911, then the final report arrives three times, byte-identical', async () => {
-    await send(['+15550100911'], 'per_recipient_final');
+    const res = await send(['+15550100911'], 'per_recipient_final');
     await waitFor(() => h.receiver.received.length === 3);
-    await sleep(100);
+    await settled(h, res.body.id);
     expect(timeline(h.receiver, '15550100911')).toEqual(['Delivered/0', 'Delivered/0', 'Delivered/0']);
     expect(new Set(h.receiver.received.map((c) => c.rawBody)).size).toBe(1);
   });
@@ -75,16 +75,18 @@ describe('delivery scenarios (per_recipient callbacks)', () => {
 
 describe('scheduled batches', () => {
   it('When send_at is ahead, then recipients stay Queued and no report comes until then', async () => {
-    const sendAt = Date.now() + 1_200;
+    const sendAt = Date.now() + 2_000;
     const res = await send(['+15551234567'], 'per_recipient', { send_at: new Date(sendAt).toISOString() });
 
-    await sleep(700);
-    expect(h.receiver.received).toHaveLength(0);
     const before = await h.api('GET', `/batches/${res.body.id}/delivery_report/15551234567`);
+    expect(Date.now(), 'the check ran before send_at').toBeLessThan(sendAt);
+    expect(h.receiver.received).toHaveLength(0);
     expect(before.body).toMatchObject({ status: 'Queued', code: 400 });
 
     await waitFor(() => h.receiver.received.length === 2, 5_000);
     expect(timeline(h.receiver, '15551234567')).toEqual(['Dispatched/401', 'Delivered/0']);
+    // No report before send_at: none even reached the receiver earlier.
+    expect(Math.min(...h.receiver.received.map((c) => c.receivedAt))).toBeGreaterThanOrEqual(sendAt);
     expect(Math.min(...h.receiver.received.map((c) => Date.parse(String(c.body.at))))).toBeGreaterThanOrEqual(
       sendAt,
     );
@@ -115,7 +117,7 @@ describe('delivery_report modes', () => {
   it('When full is asked, then one delivery_report_sms lists recipients per status once all are final', async () => {
     const res = await send(['+15551234567', '+15550100904'], 'full', { client_reference: 'ref-f' });
     await waitFor(() => h.receiver.received.length === 1);
-    await sleep(100);
+    await settled(h, res.body.id);
     expect(h.receiver.received).toHaveLength(1);
     const body = h.receiver.received[0]?.body ?? {};
     expect(batchDeliveryReportSchema.safeParse(body).success).toBe(true);
@@ -140,8 +142,8 @@ describe('delivery_report modes', () => {
   });
 
   it('When none is asked, then no callback is sent', async () => {
-    await send(['+15551234567'], 'none');
-    await sleep(150);
+    const res = await send(['+15551234567'], 'none');
+    await settled(h, res.body.id);
     expect(h.receiver.received).toHaveLength(0);
   });
 

@@ -11,6 +11,8 @@ export type ReceivedCallback = {
   rawBody: string;
   body: Record<string, unknown>;
   headers: Record<string, string>;
+  /** When the receiver got it (Date.now()). */
+  receivedAt: number;
 };
 
 /** A real HTTP server that records callbacks; `respond` picks the status for the nth call (1-based). */
@@ -26,7 +28,12 @@ export async function startReceiver(): Promise<CallbackReceiver> {
   const receiver = { received: [] as ReceivedCallback[], respond: () => 200 } as unknown as CallbackReceiver;
   app.post('/callbacks', express.raw({ type: () => true }), (req, res) => {
     const rawBody = (req.body as Buffer).toString('utf8');
-    const callback = { rawBody, body: JSON.parse(rawBody), headers: req.headers as Record<string, string> };
+    const callback = {
+      rawBody,
+      body: JSON.parse(rawBody),
+      headers: req.headers as Record<string, string>,
+      receivedAt: Date.now(),
+    };
     receiver.received.push(callback);
     res.status(receiver.respond(receiver.received.length, callback)).end();
   });
@@ -104,6 +111,26 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the emulator has nothing more to send for a batch: every recipient has taken its last
+ * step (its final status, or Dispatched for a silent number) and no callback of the batch is still
+ * pending. A "nothing more came" assertion made after it is proven, not merely not yet contradicted.
+ * Not for the 912 scenario, whose late Dispatched follows the final status.
+ */
+export async function settled(h: Harness, batchId: string): Promise<void> {
+  const stored = h.emulator.state.batches().find((b) => b.batch.id === batchId);
+  if (!stored) throw new Error(`the emulator has no batch ${batchId}`);
+  await waitFor(() => {
+    const stepsDone = [...stored.recipients.values()].every(
+      (r) => r.final || (r.scenario.pattern === 'silent' && r.status === 'Dispatched'),
+    );
+    const mode = stored.batch.delivery_report;
+    const batchReportDone = (mode !== 'full' && mode !== 'summary') || stored.batchReportSent;
+    const inFlight = h.emulator.state.callbacks().some((c) => c.batchId === batchId && c.state === 'pending');
+    return stepsDone && batchReportDone && !inFlight;
+  });
+}
 
 /** Callbacks the receiver got for one recipient, as `status/code` strings in arrival order. */
 export function timeline(receiver: CallbackReceiver, recipient: string): string[] {
