@@ -93,7 +93,8 @@ describe('scheduled batches', () => {
   });
 
   it('When a scheduled batch is cancelled before send_at, then no report is ever sent and its delivery report is empty', async () => {
-    const sendAt = new Date(Date.now() + 300).toISOString();
+    // Far enough ahead that the cancel is in before it on a busy machine (300 ms was not).
+    const sendAt = new Date(Date.now() + 2_000).toISOString();
     const cancelled = await send(['+15551234567'], 'per_recipient', { send_at: sendAt });
     // A twin sent for the same moment, not cancelled: once its final report is in, the cancelled one's would be too.
     await send(['+15557654321'], 'per_recipient', { send_at: sendAt });
@@ -101,7 +102,7 @@ describe('scheduled batches', () => {
     expect(cancel.status).toBe(200);
     expect(cancel.body).toMatchObject({ id: cancelled.body.id, canceled: true });
 
-    await waitFor(() => timeline(h.receiver, '15557654321').includes('Delivered/0'));
+    await waitFor(() => timeline(h.receiver, '15557654321').includes('Delivered/0'), 6_000);
     expect(timeline(h.receiver, '15551234567')).toEqual([]);
     const report = await h.api('GET', `/batches/${cancelled.body.id}/delivery_report?type=full`);
     expect(report.body).toEqual({
