@@ -15,6 +15,7 @@ import { metricsRoutes } from './metrics/metrics.routes';
 import { openApiRoutes } from './openapi/openapi.routes';
 import { optOutRules } from './opt-outs/opt-out-settings';
 import { optOutsRoutes } from './opt-outs/opt-outs.routes';
+import { databaseRateLimitStores, type RateLimitStores } from './security/rate-limit-store';
 import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
 import type { SinchClient } from './sinch/sinch.client';
@@ -28,6 +29,8 @@ export type AppDeps = {
   metrics: Metrics;
   /** Shared with the server, which flags a shutdown in progress; defaults to running. */
   lifecycle?: Lifecycle;
+  /** Where per-minute limits are counted; the database unless the server passes Redis (REDIS_URL). */
+  rateLimitStores?: RateLimitStores;
 };
 
 /** Builds the Express app from its dependencies; it never listens (server.ts and tests do). */
@@ -52,15 +55,16 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestLogging(deps.logger));
   // Before the routers, each of which would answer OPTIONS for its own routes only, as text.
   app.use(answerOptions(app));
+  const rateLimitStores = deps.rateLimitStores ?? databaseRateLimitStores(deps.db);
   // The opt-out words and codes, built once: callbacks apply them, and so do reports replayed by a send.
   const optOuts = optOutRules(deps.config.optOuts);
   // Callbacks first: they are most of the traffic, and each router passed costs every request a look.
-  app.use(callbackRoutes({ ...deps, optOuts }));
+  app.use(callbackRoutes({ ...deps, optOuts, rateLimitStores }));
   app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
   app.use(metricsRoutes(deps));
-  app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts }));
-  app.use(messagesRoutes(deps));
-  app.use(optOutsRoutes(deps));
+  app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts, rateLimitStores }));
+  app.use(messagesRoutes({ ...deps, rateLimitStores }));
+  app.use(optOutsRoutes({ ...deps, rateLimitStores }));
   app.use(statsRoutes(deps));
   // The pages (API reference, console) set their own CSP: this origin only, no inline script.
   app.use(openApiRoutes(deps));

@@ -53,14 +53,20 @@ function toConfig(e: Env) {
     },
     /** Callbacks per minute per client on POST /webhooks/dlr; 0 switches the limit off. */
     rateLimitWebhookPerMinute: e.RATE_LIMIT_WEBHOOK,
+    /** Requests per minute per key (per IP without a valid key) on /messages and /opt-outs; 0: off. */
+    rateLimitApiPerMinute: e.RATE_LIMIT_API,
+    /** Where per-minute counts are kept for every instance: this Redis, else the database. Holds secrets. */
+    redisUrl: e.REDIS_URL,
     /** Guard rails against SMS pumping; every 0 or empty value switches its limit off. */
     sendLimits: {
       /** Digits that a destination must start with (calling codes or longer prefixes); empty allows all. */
       allowedDestinationPrefixes: e.ALLOWED_DESTINATION_PREFIXES ?? [],
-      /** Messages to one number in a rolling hour. */
+      /** SMS parts (as Sinch bills them) to one number in a rolling hour. */
       maxPerNumberPerHour: e.MAX_SMS_PER_NUMBER_PER_HOUR,
-      /** Messages in one UTC calendar day, all destinations together. */
+      /** SMS parts in one UTC calendar day, all destinations and keys together. */
       maxPerDay: e.MAX_SMS_PER_DAY,
+      /** SMS parts one API key may send in one UTC calendar day; 0: no cap per key. */
+      maxPerKeyPerDay: e.MAX_SMS_PER_KEY_PER_DAY,
     },
     /** Inbound keywords and delivery codes that put a number on the opt-out list or take it off. */
     optOuts: {

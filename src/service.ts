@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import { createMetrics } from './metrics/metrics';
 import { optOutRules } from './opt-outs/opt-out-settings';
 import { startReconciler } from './reconciliation/reconciler';
+import { redisRateLimitStores } from './security/rate-limit-redis';
 import { callbackUrl } from './sending/send-sms.service';
 import { createSinchClient } from './sinch/sinch.client';
 
@@ -43,6 +44,11 @@ function logStartup(log: Logger, config: Config, batchesUrl: string, url: string
   }
 }
 
+/** A Redis URL may hold a password, as a database URL may. */
+function describeRedis(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 /** Opens the database, builds the app and listens; the caller decides when to stop. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const metrics = createMetrics({ processMetrics: true });
@@ -62,7 +68,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), logger);
   logger.info({ database: describeDatabase(config.databaseUrl) }, 'database ready');
   const lifecycle = { shuttingDown: false };
-  const app = buildApp({ config, logger, sinch, db, metrics, lifecycle });
+  const rateLimitStores = config.redisUrl ? redisRateLimitStores(config.redisUrl, logger) : undefined;
+  logger.info(
+    { rateLimitStore: rateLimitStores ? describeRedis(config.redisUrl as string) : 'database' },
+    `per-minute rate limits counted in ${rateLimitStores ? 'redis' : 'the database'}`,
+  );
+  const app = buildApp({ config, logger, sinch, db, metrics, lifecycle, rateLimitStores });
 
   let server: Server;
   try {
@@ -75,6 +86,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       });
     });
   } catch (error) {
+    await rateLimitStores?.close();
     await db.destroy();
     throw error;
   }
@@ -113,6 +125,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         clearInterval(idle);
       }
       await reconciler?.stop();
+      await rateLimitStores?.close();
       await db.destroy();
     },
   };

@@ -26,7 +26,7 @@ function fuzzConfig(): Config {
   return secureConfig({
     rateLimitSendPerMinute: 0,
     rateLimitWebhookPerMinute: 0,
-    sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 0, maxPerDay: 0 },
+    sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 0, maxPerDay: 0, maxPerKeyPerDay: 0 },
   });
 }
 

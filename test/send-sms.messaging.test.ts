@@ -127,7 +127,12 @@ describe('bulk sends', () => {
 
   it('When some numbers are outside the allow-list, then the rest are sent and each refused one is reported', async () => {
     const config = testConfig({
-      sendLimits: { allowedDestinationPrefixes: ['1'], maxPerNumberPerHour: 0, maxPerDay: 0 },
+      sendLimits: {
+        allowedDestinationPrefixes: ['1'],
+        maxPerNumberPerHour: 0,
+        maxPerDay: 0,
+        maxPerKeyPerDay: 0,
+      },
     });
     const { app } = await makeTestApp({ config });
     const { sent } = captureBatches();
@@ -145,7 +150,12 @@ describe('bulk sends', () => {
 
   it('When every number is refused, then it answers with the refusal and lists each number', async () => {
     const config = testConfig({
-      sendLimits: { allowedDestinationPrefixes: ['1'], maxPerNumberPerHour: 0, maxPerDay: 0 },
+      sendLimits: {
+        allowedDestinationPrefixes: ['1'],
+        maxPerNumberPerHour: 0,
+        maxPerDay: 0,
+        maxPerKeyPerDay: 0,
+      },
     });
     const { app } = await makeTestApp({ config });
     const { sent } = captureBatches();
@@ -162,7 +172,12 @@ describe('bulk sends', () => {
 
   it('When a bulk send would pass the daily cap, then nothing is sent', async () => {
     const config = testConfig({
-      sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 0, maxPerDay: 2 },
+      sendLimits: {
+        allowedDestinationPrefixes: [],
+        maxPerNumberPerHour: 0,
+        maxPerDay: 2,
+        maxPerKeyPerDay: 0,
+      },
     });
     const { app } = await makeTestApp({ config });
     const { sent } = captureBatches();

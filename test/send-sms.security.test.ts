@@ -131,7 +131,12 @@ describe('POST /send-sms, rate limit per key', () => {
 
 describe('POST /send-sms, destination allow-list', () => {
   const config = secureConfig({
-    sendLimits: { allowedDestinationPrefixes: ['44', '1555'], maxPerNumberPerHour: 10, maxPerDay: 10_000 },
+    sendLimits: {
+      allowedDestinationPrefixes: ['44', '1555'],
+      maxPerNumberPerHour: 10,
+      maxPerDay: 10_000,
+      maxPerKeyPerDay: 0,
+    },
   });
 
   it.each(['+447700900123', '+15551234567'])(
@@ -172,7 +177,9 @@ describe('POST /send-sms, destination allow-list', () => {
 
 describe.each(DB_KINDS)('POST /send-sms, per-number and daily limits (%s)', (kind) => {
   const limits = (maxPerNumberPerHour: number, maxPerDay: number) =>
-    secureConfig({ sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour, maxPerDay } });
+    secureConfig({
+      sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour, maxPerDay, maxPerKeyPerDay: 0 },
+    });
 
   it('When a number already had MAX_SMS_PER_NUMBER_PER_HOUR messages this hour, then 429 and Sinch is not called', async () => {
     const { app, logs } = await makeSecureApp({ db: kind, config: limits(2, 100) });

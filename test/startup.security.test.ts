@@ -30,7 +30,12 @@ describe('security settings', () => {
       webhookAuth: { hmacSecrets: [], basicCredentials: [], maxAgeSeconds: 259_200 },
       rateLimitSendPerMinute: 60,
       rateLimitWebhookPerMinute: 6_000,
-      sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 10, maxPerDay: 10_000 },
+      sendLimits: {
+        allowedDestinationPrefixes: [],
+        maxPerNumberPerHour: 10,
+        maxPerDay: 10_000,
+        maxPerKeyPerDay: 0,
+      },
     });
   });
 

@@ -6,7 +6,7 @@ import { isStorageUnavailable } from '../db/storage-errors';
 import { validationError } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs';
-import { clientRateLimit, requireWebhookAuth } from '../security';
+import { clientRateLimit, type RateLimitStores, requireWebhookAuth } from '../security';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
 import { createCallbackWriter, type IngestResult } from './callback-writer';
 
@@ -44,6 +44,7 @@ export function callbackRoutes(deps: {
   config: Config;
   metrics: Metrics;
   optOuts: OptOutRules;
+  rateLimitStores: RateLimitStores;
 }): Router {
   const router = Router();
   const writer = createCallbackWriter(deps.db, deps.optOuts);
@@ -51,7 +52,12 @@ export function callbackRoutes(deps: {
   router.post(
     '/webhooks/dlr',
     // A 429 makes Sinch retry later and slow down, so this limit loses nothing.
-    ...clientRateLimit(deps.config.rateLimitWebhookPerMinute, [], 'callback'),
+    ...clientRateLimit(deps.rateLimitStores, {
+      perMinute: deps.config.rateLimitWebhookPerMinute,
+      apiKeys: [],
+      name: 'callback',
+      what: 'callback',
+    }),
     express.raw({ type: () => true, limit: '2mb' }),
     requireWebhookAuth(deps.config.webhookAuth),
     async (req, res) => {

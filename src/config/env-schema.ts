@@ -150,6 +150,20 @@ export const envSchema = z.object({
     group: 'security',
     description: '`POST /webhooks/dlr` requests a minute per client IP; `0` switches the limit off.',
   }),
+  RATE_LIMIT_API: withDefault('600', integer(0, 1_000_000), {
+    group: 'security',
+    description:
+      '`/messages` and `/opt-outs` requests a minute per API key (per client IP without a valid one, so guessing keys ends in 429); `0` switches the limit off.',
+  }),
+  REDIS_URL: optional(
+    z.string().regex(/^rediss?:\/\/\S+$/, 'must be redis://[user:password@]host[:port][/db] or rediss://…'),
+    'unset: counted in the database',
+    {
+      group: 'security',
+      description:
+        'Redis that keeps the per-minute request counts, shared by every instance, e.g. `redis://127.0.0.1:6379`. Unset: they are kept in the database (on SQLite in a `-limits` file beside it), also shared by every instance on it.',
+    },
+  ),
   ALLOWED_DESTINATION_PREFIXES: optional(commaList(destinationPrefix), 'unset', {
     group: 'security',
     description:
@@ -157,12 +171,18 @@ export const envSchema = z.object({
   }),
   MAX_SMS_PER_NUMBER_PER_HOUR: withDefault('10', integer(0, 1_000_000), {
     group: 'security',
-    description: 'Messages to one number in a rolling hour; `0` switches the limit off.',
+    description:
+      'SMS parts (as Sinch bills them: a 3-part message counts 3) to one number in a rolling hour; `0` switches the limit off.',
   }),
   MAX_SMS_PER_DAY: withDefault('10000', integer(0, 100_000_000), {
     group: 'security',
     description:
-      'Messages a UTC day, all numbers together; reaching it pauses sending until 00:00 UTC. `0` switches it off.',
+      'SMS parts a UTC day, all numbers and keys together; reaching it pauses sending until 00:00 UTC. `0` switches it off.',
+  }),
+  MAX_SMS_PER_KEY_PER_DAY: withDefault('0', integer(0, 100_000_000), {
+    group: 'security',
+    description:
+      'SMS parts one API key may send a UTC day, so that one key cannot spend the day of the others (429 `KEY_DAILY_CAP_REACHED` until 00:00 UTC); `0` switches it off (a start-up warning when several keys share `MAX_SMS_PER_DAY`).',
   }),
 
   IDEMPOTENCY_TTL_HOURS: withDefault('24', integer(1, 24 * 30), {

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'DESTINATION_RATE_LIMITED'
   | 'DAILY_CAP_REACHED'
+  | 'KEY_DAILY_CAP_REACHED'
   | 'SINCH_REJECTED'
   | 'SINCH_UNAVAILABLE'
   | 'SINCH_TIMEOUT'
@@ -51,6 +52,8 @@ export function statusForCode(code: ErrorCode): number {
       return 415;
     case 'RATE_LIMITED':
     case 'DESTINATION_RATE_LIMITED':
+    // This key's own day is spent; other keys still send.
+    case 'KEY_DAILY_CAP_REACHED':
       return 429;
     case 'SINCH_REJECTED':
     case 'SINCH_UNAVAILABLE':

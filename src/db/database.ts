@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -22,6 +22,8 @@ import * as leanIndexes from './migrations/0006-lean-indexes';
 import * as sendsInDoubt from './migrations/0007-sends-in-doubt';
 import * as dailySendCounts from './migrations/0008-daily-send-counts';
 import * as inboundUdh from './migrations/0009-inbound-udh';
+import * as rateLimitHits from './migrations/0010-rate-limit-hits';
+import * as dailyKeySendCounts from './migrations/0011-daily-key-send-counts';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -39,6 +41,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-sends-in-doubt': sendsInDoubt,
   '0008-daily-send-counts': dailySendCounts,
   '0009-inbound-udh': inboundUdh,
+  '0010-rate-limit-hits': rateLimitHits,
+  '0011-daily-key-send-counts': dailyKeySendCounts,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -89,6 +93,7 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
         },
         'sqlite connection opened',
       );
+      attachLimits(sqlite, target.path);
       if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
       return withStatementCache(sqlite);
     },
@@ -127,6 +132,27 @@ async function currentSchema(db: Db): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('PostgreSQL has no current schema: check search_path');
   return schema;
+}
+
+/**
+ * The per-minute request counters, in a file beside the database, attached as `limits`. They are counted on
+ * every request, and need no durability: synchronous OFF spares each count the fsync a commit of the main
+ * file pays (a commit touching only `limits` syncs nothing of the main file). Should a power cut leave the
+ * file damaged, it is started afresh: it holds at most a minute of counting.
+ */
+function attachLimits(sqlite: SQLite.Database, path: string): void {
+  const file = path === ':memory:' ? ':memory:' : `${path}-limits`;
+  sqlite.prepare('attach database ? as limits').run(file);
+  if (file !== ':memory:' && sqlite.pragma('limits.quick_check', { simple: true }) !== 'ok') {
+    sqlite.exec('detach database limits');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    sqlite.prepare('attach database ? as limits').run(file);
+  }
+  sqlite.pragma('limits.journal_mode = WAL');
+  sqlite.pragma('limits.synchronous = OFF');
+  sqlite.exec(
+    'create table if not exists limits.rate_limit_hits (key text primary key, hits integer not null, reset_at integer not null)',
+  );
 }
 
 /** Checkpoints on a worker thread for as long as the connection is open. */

@@ -139,7 +139,23 @@ export type OptOutEventsTable = {
 export type DailySendCountsTable = {
   /** YYYY-MM-DD, UTC. */
   day: string;
+  /** SMS parts (as Sinch bills them), all keys together. */
   sent: number;
+};
+
+/** The same count per API key (its fingerprint), for the per-key daily cap. */
+export type DailyKeySendCountsTable = {
+  day: string;
+  key_id: string;
+  sent: number;
+};
+
+/** A fixed-window request counter; on SQLite in the attached `limits` file. */
+export type RateLimitHitsTable = {
+  key: string;
+  hits: number;
+  /** Milliseconds since the epoch; PostgreSQL returns bigint as a string. */
+  reset_at: number | string;
 };
 
 export type Database = {
@@ -152,4 +168,6 @@ export type Database = {
   opt_outs: OptOutsTable;
   opt_out_events: OptOutEventsTable;
   daily_send_counts: DailySendCountsTable;
+  daily_key_send_counts: DailyKeySendCountsTable;
+  rate_limit_hits: RateLimitHitsTable;
 };

@@ -4,7 +4,7 @@ import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
-import { requireApiKey } from '../security';
+import { clientRateLimit, type RateLimitStores, requireApiKey } from '../security';
 import type { SinchClient } from '../sinch/sinch.client';
 import { listMessagesQuery } from './messages.schemas';
 import { getMessage, listMessagesPage } from './messages.service';
@@ -25,17 +25,27 @@ export function messagesRoutes(deps: {
   config: Config;
   sinch: SinchClient;
   metrics: Metrics;
+  rateLimitStores: RateLimitStores;
 }): Router {
   const router = Router();
   // Messages hold numbers and texts: the same keys as sending guard them.
-  const auth = requireApiKey(deps.config.apiKeys);
+  // Throttled first, per key or per IP for a wrong key, so that guessing keys ends in 429.
+  const auth = [
+    ...clientRateLimit(deps.rateLimitStores, {
+      perMinute: deps.config.rateLimitApiPerMinute,
+      apiKeys: deps.config.apiKeys,
+      name: 'api',
+      what: 'API',
+    }),
+    requireApiKey(deps.config.apiKeys),
+  ];
 
-  router.get('/messages', auth, async (req, res) => {
+  router.get('/messages', ...auth, async (req, res) => {
     const query = validate(listMessagesQuery, req.query, 'query');
     res.json(await listMessagesPage(deps.db, query));
   });
 
-  router.get('/messages/:id', auth, async (req, res) => {
+  router.get('/messages/:id', ...auth, async (req, res) => {
     const id = messageIdOf(req.params);
     const view = await getMessage(deps.db, id);
     if (!view) throw notFound(id);
@@ -43,7 +53,7 @@ export function messagesRoutes(deps: {
   });
 
   // Cancels what Sinch has not sent yet; repeating it is harmless.
-  router.delete('/messages/:id', auth, async (req, res) => {
+  router.delete('/messages/:id', ...auth, async (req, res) => {
     const id = messageIdOf(req.params);
     const { view, tally } = await cancelMessage(deps, id, req.log);
     // Cancelled is a final outcome like any Sinch reports: counted with them.

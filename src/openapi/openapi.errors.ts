@@ -17,8 +17,10 @@ const MEANING: Record<ErrorCode, string> = {
   OPTED_OUT: 'every recipient has opted out (STOP)',
   NOT_CANCELLABLE: 'the message has no Sinch batch to cancel',
   IDEMPOTENCY_KEY_REUSED: 'the Idempotency-Key was used before with a different body',
-  DESTINATION_RATE_LIMITED: 'a number got its hourly maximum of messages; see Retry-After',
-  DAILY_CAP_REACHED: "the service's daily cap of messages is reached; see Retry-After",
+  DESTINATION_RATE_LIMITED: 'a number got its hourly maximum of SMS parts; see Retry-After',
+  DAILY_CAP_REACHED: "the service's daily cap of SMS parts is reached; see Retry-After",
+  KEY_DAILY_CAP_REACHED:
+    "this API key's daily cap of SMS parts is reached; other keys still send; see Retry-After",
   SINCH_REJECTED: 'Sinch refused the request; details carries its answer',
   SINCH_UNAVAILABLE: 'Sinch could not be reached or failed',
   SINCH_TIMEOUT:

@@ -68,6 +68,7 @@ export const apiPaths: ZodOpenApiPathsObject = {
           'SINCH_REJECTED',
           'SINCH_UNAVAILABLE',
           'DAILY_CAP_REACHED',
+          'KEY_DAILY_CAP_REACHED',
           'SINCH_TIMEOUT',
           ...SERVER_CODES,
         ]),
@@ -82,7 +83,13 @@ export const apiPaths: ZodOpenApiPathsObject = {
       requestParams: { query: listMessagesQuery },
       responses: {
         '200': { description: 'One page of messages.', ...json(messagePageSchema) },
-        ...errorResponses(['VALIDATION_FAILED', 'BAD_REQUEST', 'UNAUTHORIZED', ...SERVER_CODES]),
+        ...errorResponses([
+          'VALIDATION_FAILED',
+          'BAD_REQUEST',
+          'UNAUTHORIZED',
+          'RATE_LIMITED',
+          ...SERVER_CODES,
+        ]),
       },
     },
   },
@@ -94,7 +101,7 @@ export const apiPaths: ZodOpenApiPathsObject = {
       requestParams: { path: messageId },
       responses: {
         '200': { description: 'The message.', ...json(messageSchema) },
-        ...errorResponses(['BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+        ...errorResponses(['BAD_REQUEST', 'UNAUTHORIZED', 'RATE_LIMITED', 'NOT_FOUND', ...SERVER_CODES]),
       },
     },
     delete: {
@@ -110,6 +117,7 @@ export const apiPaths: ZodOpenApiPathsObject = {
         ...errorResponses([
           'BAD_REQUEST',
           'UNAUTHORIZED',
+          'RATE_LIMITED',
           'NOT_FOUND',
           'NOT_CANCELLABLE',
           'SINCH_REJECTED',
@@ -128,7 +136,13 @@ export const apiPaths: ZodOpenApiPathsObject = {
       requestParams: { query: listOptOutsQuery },
       responses: {
         '200': { description: 'One page of opt-outs.', ...json(optOutPageSchema) },
-        ...errorResponses(['VALIDATION_FAILED', 'BAD_REQUEST', 'UNAUTHORIZED', ...SERVER_CODES]),
+        ...errorResponses([
+          'VALIDATION_FAILED',
+          'BAD_REQUEST',
+          'UNAUTHORIZED',
+          'RATE_LIMITED',
+          ...SERVER_CODES,
+        ]),
       },
     },
   },
@@ -141,7 +155,14 @@ export const apiPaths: ZodOpenApiPathsObject = {
       requestParams: { path: optOutNumberParam },
       responses: {
         '204': { description: 'Removed.' },
-        ...errorResponses(['VALIDATION_FAILED', 'BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+        ...errorResponses([
+          'VALIDATION_FAILED',
+          'BAD_REQUEST',
+          'UNAUTHORIZED',
+          'RATE_LIMITED',
+          'NOT_FOUND',
+          ...SERVER_CODES,
+        ]),
       },
     },
   },

@@ -3,22 +3,31 @@ import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
-import { apiKeyIdOf, requireApiKey } from '../security';
+import { apiKeyIdOf, clientRateLimit, type RateLimitStores, requireApiKey } from '../security';
 import { listOptOutsQuery, optOutNumberParam } from './opt-outs.schemas';
 import { listOptOutsPage, removeOptOut } from './opt-outs.service';
 
 /** GET /opt-outs and DELETE /opt-outs/:number; the list holds numbers, so the API keys guard it. */
-export function optOutsRoutes(deps: { db: Db; config: Config }): Router {
+export function optOutsRoutes(deps: { db: Db; config: Config; rateLimitStores: RateLimitStores }): Router {
   const router = Router();
-  const auth = requireApiKey(deps.config.apiKeys);
+  // The same per-minute budget as /messages (one store key per client).
+  const auth = [
+    ...clientRateLimit(deps.rateLimitStores, {
+      perMinute: deps.config.rateLimitApiPerMinute,
+      apiKeys: deps.config.apiKeys,
+      name: 'api',
+      what: 'API',
+    }),
+    requireApiKey(deps.config.apiKeys),
+  ];
 
-  router.get('/opt-outs', auth, async (req, res) => {
+  router.get('/opt-outs', ...auth, async (req, res) => {
     const { limit, cursor } = validate(listOptOutsQuery, req.query, 'query');
     res.json(await listOptOutsPage(deps.db, limit, cursor));
   });
 
   // For an operator who has the recipient's consent again by other means; recorded as an opt-in event.
-  router.delete('/opt-outs/:number', auth, async (req, res) => {
+  router.delete('/opt-outs/:number', ...auth, async (req, res) => {
     const { number: msisdn } = validate(optOutNumberParam, req.params, 'path');
     const removed = await removeOptOut(deps.db, msisdn, apiKeyIdOf(res));
     if (!removed) throw new AppError('NOT_FOUND', `+${msisdn} is not on the opt-out list.`);

@@ -1,5 +1,7 @@
 /** Security: who may call us, how often, and to which numbers. The entry other features use. */
 export { apiKeyIdOf, requireApiKey } from './api-keys.middleware';
+export { redisRateLimitStores } from './rate-limit-redis';
+export { databaseRateLimitStores, type RateLimitStores } from './rate-limit-store';
 export { clientRateLimit } from './rate-limits';
-export { createSendGuard, type SendCheck, type SendGuard } from './send-limits.service';
+export { createSendGuard, type SendCheck, type SendCost, type SendGuard } from './send-limits.service';
 export { requireWebhookAuth } from './webhook-auth.middleware';

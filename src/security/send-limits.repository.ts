@@ -3,7 +3,10 @@ import { SEND_STATUS } from '../tracking';
 
 // A send Sinch refused outright cost nothing and reached no one, so it does not count.
 
-/** Per number (digits only): messages to it created since `sinceIso`, and the oldest of them. */
+/**
+ * Per number (digits only): SMS parts sent to it in messages created since `sinceIso` (as Sinch bills:
+ * a 3-part message is 3), and the oldest of those messages.
+ */
 export async function countToNumbersSince(
   db: Handle,
   msisdns: string[],
@@ -18,11 +21,11 @@ export async function countToNumbersSince(
     .groupBy('recipients.msisdn')
     .select((eb) => [
       'recipients.msisdn',
-      eb.fn.countAll<number | string>().as('count'),
+      eb.fn.sum<number | string>(eb.fn.coalesce('messages.parts', eb.lit(1))).as('count'),
       eb.fn.min('messages.created_at').as('oldest'),
     ])
     .execute();
-  // PostgreSQL returns count(*) as a string (bigint).
+  // PostgreSQL returns sum() of integers as a string (bigint).
   return new Map(
     rows.map((r) => [r.msisdn, { count: Number(r.count), oldest: (r.oldest as string | null) ?? null }]),
   );
@@ -31,7 +34,7 @@ export async function countToNumbersSince(
 /** The UTC day of an ISO timestamp, as daily_send_counts keys it. */
 export const utcDay = (iso: string) => iso.slice(0, 10);
 
-/** SMS (one per recipient) counted for a UTC day. */
+/** SMS parts (recipients × parts per message) counted for a UTC day. */
 export async function dailyCount(db: Handle, day: string): Promise<number> {
   const row = await db
     .selectFrom('daily_send_counts')
@@ -53,6 +56,32 @@ export async function addToDailyCount(db: Handle, day: string, n: number): Promi
       oc
         .column('day')
         .doUpdateSet((eb) => ({ sent: eb('daily_send_counts.sent', '+', eb.ref('excluded.sent')) })),
+    )
+    .returning('sent')
+    .executeTakeFirstOrThrow();
+  return Number(row.sent);
+}
+
+/** SMS parts one API key (its fingerprint) sent on a UTC day. */
+export async function dailyKeyCount(db: Handle, day: string, keyId: string): Promise<number> {
+  const row = await db
+    .selectFrom('daily_key_send_counts')
+    .select('sent')
+    .where('day', '=', day)
+    .where('key_id', '=', keyId)
+    .executeTakeFirst();
+  return Number(row?.sent ?? 0);
+}
+
+/** As addToDailyCount, for one key's count; its row stays locked on PostgreSQL until the commit. */
+export async function addToDailyKeyCount(db: Handle, day: string, keyId: string, n: number): Promise<number> {
+  const row = await db
+    .insertInto('daily_key_send_counts')
+    .values({ day, key_id: keyId, sent: n })
+    .onConflict((oc) =>
+      oc
+        .columns(['day', 'key_id'])
+        .doUpdateSet((eb) => ({ sent: eb('daily_key_send_counts.sent', '+', eb.ref('excluded.sent')) })),
     )
     .returning('sent')
     .executeTakeFirstOrThrow();

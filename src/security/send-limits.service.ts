@@ -3,14 +3,27 @@ import { AppError } from '../core/errors';
 import { lockNumber } from '../core/locks';
 import type { Db, Handle } from '../db/database';
 import type { Logger } from '../logger';
-import { addToDailyCount, countToNumbersSince, dailyCount, utcDay } from './send-limits.repository';
+import {
+  addToDailyCount,
+  addToDailyKeyCount,
+  countToNumbersSince,
+  dailyCount,
+  dailyKeyCount,
+  utcDay,
+} from './send-limits.repository';
 
 const HOUR_MS = 3_600_000;
 const STATUS_CACHE_MS = 5_000;
 const DAY_MS = 86_400_000;
 
-/** Numbers (digits only) a limit refused, and a refusal of the whole send (the daily cap). */
+/** Numbers (digits only) a limit refused, and a refusal of the whole send (a daily cap). */
 export type SendCheck = { refused: Map<string, AppError>; batch?: AppError };
+
+/**
+ * What a send costs: SMS parts per recipient (counted as Sinch bills them), and the API key that spends
+ * them (its fingerprint; undefined without API keys).
+ */
+export type SendCost = { parts: number; keyId: string | undefined };
 
 export type SendGuard = {
   /**
@@ -18,7 +31,7 @@ export type SendGuard = {
    * before anything is stored or sent: numbers over a limit are named, to be skipped. Counts come
    * from the database, so they hold across instances.
    */
-  check(msisdns: string[], log: Logger): Promise<SendCheck>;
+  check(msisdns: string[], cost: SendCost, log: Logger): Promise<SendCheck>;
   /**
    * The limits again, inside the transaction that stores the send. The numbers are locked and recounted
    * until it commits, so of concurrent requests to a number that all passed `check` only as many as its
@@ -26,9 +39,9 @@ export type SendGuard = {
    * the commit, and refused if that passes the daily cap. A refusal is for the caller to throw: the
    * transaction rolls back, the count with it.
    */
-  reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined>;
-  /** Takes `n` SMS stored at `createdAt` back off their day's count (Sinch refused them). */
-  release(createdAt: string, n: number): Promise<void>;
+  reserve(trx: Handle, msisdns: string[], cost: SendCost, log: Logger): Promise<AppError | undefined>;
+  /** Takes `n` SMS parts stored at `createdAt` back off their day's counts (Sinch refused them). */
+  release(createdAt: string, n: number, keyId: string | undefined): Promise<void>;
   /** PAUSED while the daily cap is reached. */
   sendingStatus(): Promise<'ACTIVE' | 'PAUSED'>;
 };
@@ -48,6 +61,9 @@ export function createSendGuard(
   now: () => number = Date.now,
 ): SendGuard {
   const { allowedDestinationPrefixes, maxPerNumberPerHour, maxPerDay } = deps.config.sendLimits;
+  const maxPerKeyPerDay = deps.config.sendLimits.maxPerKeyPerDay ?? 0;
+  // Keys whose cap was logged today (`day:key`): one line per key and day, not one per refused send.
+  const keyCapLogged = new Set<string>();
   let paused = false;
   let lastStatus: { at: number; value: 'ACTIVE' | 'PAUSED' } | undefined;
 
@@ -74,21 +90,42 @@ export function createSendGuard(
   function capRefusal(nowMs: number): AppError {
     return new AppError(
       'DAILY_CAP_REACHED',
-      `The daily cap of ${maxPerDay} messages is reached: sending is paused until 00:00 UTC.`,
+      `The daily cap of ${maxPerDay} SMS parts is reached: sending is paused until 00:00 UTC.`,
       undefined,
       { retryAfterSeconds: Math.ceil((startOfUtcDay(nowMs) + DAY_MS - nowMs) / 1000) },
     );
   }
 
-  /** Numbers already at their hourly limit, each with its refusal. */
-  async function overHourlyLimit(db: Handle, msisdns: string[], nowMs: number, log: Logger) {
+  /** Over this key's own cap once `adding` more parts are counted: the refusal, logged once a day. */
+  function keyCapRefusal(sentByKey: number, adding: number, keyId: string, nowMs: number, log: Logger) {
+    if (sentByKey + Math.max(adding, 1) <= maxPerKeyPerDay) return undefined;
+    const seen = `${utcDay(new Date(nowMs).toISOString())}:${keyId}`;
+    if (!keyCapLogged.has(seen)) {
+      if (keyCapLogged.size > 10_000) keyCapLogged.clear();
+      keyCapLogged.add(seen);
+      log.warn({ apiKeyId: keyId, maxPerKeyPerDay, sentByKey }, 'daily cap of an API key reached');
+    }
+    return new AppError(
+      'KEY_DAILY_CAP_REACHED',
+      `This API key's daily cap of ${maxPerKeyPerDay} SMS parts is reached; it resets at 00:00 UTC.`,
+      undefined,
+      { retryAfterSeconds: Math.ceil((startOfUtcDay(nowMs) + DAY_MS - nowMs) / 1000) },
+    );
+  }
+
+  /** Numbers that `parts` more SMS parts would take past their hourly limit, each with its refusal. */
+  async function overHourlyLimit(db: Handle, msisdns: string[], parts: number, nowMs: number, log: Logger) {
     const refused = new Map<string, AppError>();
     if (maxPerNumberPerHour === 0 || msisdns.length === 0) return refused;
     const counts = await countToNumbersSince(db, msisdns, new Date(nowMs - HOUR_MS).toISOString());
+    // A message longer than the limit can never pass: it is refused like one over the limit.
+    if (parts > maxPerNumberPerHour) {
+      for (const msisdn of msisdns) if (!counts.has(msisdn)) counts.set(msisdn, { count: 0, oldest: null });
+    }
     for (const [msisdn, { count, oldest }] of counts) {
-      if (count < maxPerNumberPerHour) continue;
+      if (count + parts <= maxPerNumberPerHour) continue;
       log.warn(
-        { destination: maskMsisdn(msisdn), count, maxPerNumberPerHour },
+        { destination: maskMsisdn(msisdn), count, parts, maxPerNumberPerHour },
         'send refused: per-number limit reached',
       );
       // At the earliest, a slot frees when the oldest message in the window leaves it.
@@ -97,7 +134,7 @@ export function createSendGuard(
         msisdn,
         new AppError(
           'DESTINATION_RATE_LIMITED',
-          `Too many messages to this number: at most ${maxPerNumberPerHour} an hour.`,
+          `Too many SMS parts to this number: at most ${maxPerNumberPerHour} an hour (this message has ${parts}).`,
           undefined,
           { retryAfterSeconds: Math.max(1, Math.ceil((freesAt - nowMs) / 1000)) },
         ),
@@ -107,7 +144,12 @@ export function createSendGuard(
   }
 
   /** Per-number refusals: outside the allow-list, or over the hourly limit for that number. */
-  async function perNumber(msisdns: string[], nowMs: number, log: Logger): Promise<Map<string, AppError>> {
+  async function perNumber(
+    msisdns: string[],
+    parts: number,
+    nowMs: number,
+    log: Logger,
+  ): Promise<Map<string, AppError>> {
     const refused = new Map<string, AppError>();
     if (allowedDestinationPrefixes.length > 0) {
       const allowed = allowedDestinationPrefixes.map((p) => `+${p}`).join(', ');
@@ -124,42 +166,58 @@ export function createSendGuard(
       }
     }
     const open = msisdns.filter((m) => !refused.has(m));
-    for (const [msisdn, refusal] of await overHourlyLimit(deps.db, open, nowMs, log))
+    for (const [msisdn, refusal] of await overHourlyLimit(deps.db, open, parts, nowMs, log))
       refused.set(msisdn, refusal);
     return refused;
   }
 
-  async function check(msisdns: string[], log: Logger): Promise<SendCheck> {
+  async function check(msisdns: string[], { parts, keyId }: SendCost, log: Logger): Promise<SendCheck> {
     const nowMs = now();
-    const refused = await perNumber(msisdns, nowMs, log);
-    const accepted = msisdns.length - refused.size;
+    const refused = await perNumber(msisdns, parts, nowMs, log);
+    const adding = (msisdns.length - refused.size) * parts;
     // A send may change the count: the next health probe counts afresh.
     lastStatus = undefined;
-    if (accepted > 0 && (await capReached(nowMs, accepted))) {
+    if (adding > 0 && (await capReached(nowMs, adding))) {
       return { refused, batch: capRefusal(nowMs) };
+    }
+    if (adding > 0 && keyId && maxPerKeyPerDay > 0) {
+      const sentByKey = await dailyKeyCount(deps.db, utcDay(new Date(nowMs).toISOString()), keyId);
+      const batch = keyCapRefusal(sentByKey, adding, keyId, nowMs, log);
+      if (batch) return { refused, batch };
     }
     return { refused };
   }
 
-  async function reserve(trx: Handle, msisdns: string[], log: Logger): Promise<AppError | undefined> {
+  async function reserve(
+    trx: Handle,
+    msisdns: string[],
+    { parts, keyId }: SendCost,
+    log: Logger,
+  ): Promise<AppError | undefined> {
     const nowMs = now();
     if (maxPerNumberPerHour > 0) {
-      // In order, as every transaction that locks numbers takes them; then the day's row, last.
+      // In order, as every transaction that locks numbers takes them; then the day's rows, last.
       for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
-      const [first] = (await overHourlyLimit(trx, msisdns, nowMs, log)).values();
+      const [first] = (await overHourlyLimit(trx, msisdns, parts, nowMs, log)).values();
       if (first) return first;
     }
+    const day = utcDay(new Date(nowMs).toISOString());
+    const adding = msisdns.length * parts;
     // Counted whether or not there is a cap, so that one set later starts from the truth.
-    const sentToday = await addToDailyCount(trx, utcDay(new Date(nowMs).toISOString()), msisdns.length);
+    const sentToday = await addToDailyCount(trx, day, adding);
     lastStatus = undefined;
     // The total includes this send: over the cap only if it went past it.
-    if (maxPerDay > 0 && capState(sentToday - msisdns.length, msisdns.length)) return capRefusal(nowMs);
+    if (maxPerDay > 0 && capState(sentToday - adding, adding)) return capRefusal(nowMs);
+    if (!keyId) return undefined;
+    const sentByKey = await addToDailyKeyCount(trx, day, keyId, adding);
+    if (maxPerKeyPerDay > 0) return keyCapRefusal(sentByKey - adding, adding, keyId, nowMs, log);
     return undefined;
   }
 
-  async function release(createdAt: string, n: number): Promise<void> {
+  async function release(createdAt: string, n: number, keyId: string | undefined): Promise<void> {
     if (n === 0) return;
     await addToDailyCount(deps.db, utcDay(createdAt), -n);
+    if (keyId) await addToDailyKeyCount(deps.db, utcDay(createdAt), keyId, -n);
     lastStatus = undefined;
   }
 

@@ -13,6 +13,12 @@ export function securityWarnings(config: Config): string[] {
       'sending is unauthenticated: anyone who reaches POST /send-sms can send SMS at your cost; set API_KEYS',
     );
   }
+  if (config.apiKeys.length > 1 && !config.sendLimits.maxPerKeyPerDay && config.sendLimits.maxPerDay > 0) {
+    warnings.push(
+      `${config.apiKeys.length} API keys share the daily cap of ${config.sendLimits.maxPerDay} SMS parts: ` +
+        'one key can spend the whole day for the others; set MAX_SMS_PER_KEY_PER_DAY',
+    );
+  }
   if (!webhookAuthConfigured(config.webhookAuth)) {
     warnings.push(
       'callbacks are unauthenticated: anyone can post delivery reports to /webhooks/dlr; ' +

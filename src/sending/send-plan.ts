@@ -17,6 +17,8 @@ export type SendPlan = {
   encoding: SmsEncoding;
   /** SMS parts per recipient. */
   parts: number;
+  /** The API key (fingerprint) the send is counted against. */
+  keyId?: string;
   /** Set when nothing can be sent: every number was refused, or the daily cap would be passed. */
   refusal?: AppError;
 };
@@ -29,6 +31,7 @@ export async function planSend(
   deps: { db: Db; config: Config; sendGuard: SendGuard },
   body: SendSmsBody,
   log: Logger,
+  keyId?: string,
 ): Promise<SendPlan> {
   const { encoding, numberOfParts: parts } = analyzeBody(body.message);
   const max = deps.config.maxMessageParts;
@@ -48,7 +51,7 @@ export async function planSend(
     reason: `The recipient opted out (${entry.source}: ${entry.reason}).`,
   }));
   const candidates = [...byMsisdn.keys()].filter((m) => !optedOut.has(m));
-  const check = await deps.sendGuard.check(candidates, log);
+  const check = await deps.sendGuard.check(candidates, { parts, keyId }, log);
   for (const [msisdn, refusal] of check.refused) {
     skipped.push({
       to: byMsisdn.get(msisdn) ?? `+${msisdn}`,
@@ -58,7 +61,7 @@ export async function planSend(
   }
   const recipients = candidates.filter((m) => !check.refused.has(m)).map((m) => byMsisdn.get(m) ?? `+${m}`);
 
-  const plan: SendPlan = { recipients, skipped, encoding, parts };
+  const plan: SendPlan = { recipients, skipped, encoding, parts, ...(keyId ? { keyId } : {}) };
   if (recipients.length === 0) plan.refusal = refuseAll(skipped, check.refused, body.bulk);
   else if (check.batch) plan.refusal = check.batch;
   return plan;

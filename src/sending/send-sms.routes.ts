@@ -3,8 +3,8 @@ import { AppError } from '../core/errors';
 import { validate } from '../http/validate';
 import { idempotency, idempotencyOf } from '../idempotency';
 import type { Metrics } from '../metrics/metrics';
-import type { SendGuard } from '../security';
-import { clientRateLimit, requireApiKey } from '../security';
+import type { RateLimitStores, SendGuard } from '../security';
+import { apiKeyIdOf, clientRateLimit, requireApiKey } from '../security';
 import { slowestSendMs } from '../sinch/retry-policy';
 import { planSend } from './send-plan';
 import { sendSmsBodySchema, sendSmsQuerySchema } from './send-sms.schemas';
@@ -25,7 +25,9 @@ const requestShape: RequestHandler = (req, res, next) => {
   next();
 };
 
-export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metrics: Metrics }): Router {
+export function sendSmsRoutes(
+  deps: SendSmsDeps & { sendGuard: SendGuard; metrics: Metrics; rateLimitStores: RateLimitStores },
+): Router {
   const router = Router();
   const { apiKeys, rateLimitSendPerMinute } = deps.config;
 
@@ -38,7 +40,12 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
       );
       next();
     },
-    ...clientRateLimit(rateLimitSendPerMinute, apiKeys, 'send'),
+    ...clientRateLimit(deps.rateLimitStores, {
+      perMinute: rateLimitSendPerMinute,
+      apiKeys,
+      name: 'send',
+      what: 'send',
+    }),
     requireApiKey(apiKeys),
     express.json({ limit: '128kb' }),
     requestShape,
@@ -55,7 +62,7 @@ export function sendSmsRoutes(deps: SendSmsDeps & { sendGuard: SendGuard; metric
       const dryRun = res.locals.dryRun === true;
       const body = validate(sendSmsBodySchema, req.body);
       // Every refusal (opt-out, allow-list, limits, parts) is decided before anything is stored or sent.
-      const plan = await planSend(deps, body, req.log);
+      const plan = await planSend(deps, body, req.log, apiKeyIdOf(res));
       const cost = {
         to: plan.recipients,
         encoding: plan.encoding,

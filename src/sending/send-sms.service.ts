@@ -29,7 +29,13 @@ export type SendSmsDeps = {
 export type SendSmsResult = { messageId: string; batchId: string; clientReference: string };
 
 /** The part of a send plan the send itself needs. */
-export type SendTarget = { recipients: string[]; encoding: string; parts: number };
+export type SendTarget = {
+  recipients: string[];
+  encoding: string;
+  parts: number;
+  /** The API key that spends the send (its fingerprint), for its daily cap. */
+  keyId?: string;
+};
 
 /** The callback URL every batch carries when the service knows its public address. */
 export function callbackUrl(config: Config): string | undefined {
@@ -76,7 +82,8 @@ export async function sendSms(
   } else {
     const msisdns = target.recipients.map(normalizeMsisdn);
     await db.transaction().execute(async (trx) => {
-      const refusal = await deps.sendGuard?.reserve(trx, msisdns, log);
+      const cost = { parts: target.parts, keyId: target.keyId };
+      const refusal = await deps.sendGuard?.reserve(trx, msisdns, cost, log);
       if (refusal) throw refusal;
       await insertPendingMessage(
         trx,
@@ -125,7 +132,7 @@ export async function sendSms(
       normalizeTimestamp(input.expireAt) ??
       defaultExpiry(input.sendAt ?? batch.created_at);
   } catch (error) {
-    await recordFailure(deps, messageId, error, log);
+    await recordFailure(deps, messageId, error, log, target);
     throw error;
   }
 
@@ -151,6 +158,7 @@ async function recordFailure(
   messageId: string,
   error: unknown,
   log: Logger,
+  target: SendTarget,
 ): Promise<void> {
   // A 4xx means Sinch will not send it; 429 only means "not now", like a 5xx.
   const refused = error instanceof SinchError && error.kind === 'rejected' && !error.retryable;
@@ -170,7 +178,9 @@ async function recordFailure(
       new Date().toISOString(),
     );
     // A send Sinch refused reached no one: it comes off the day's count.
-    if (refused && changed) await deps.sendGuard?.release(changed.createdAt, changed.recipients);
+    if (refused && changed) {
+      await deps.sendGuard?.release(changed.createdAt, changed.recipients * target.parts, target.keyId);
+    }
   } catch (err) {
     log.error({ err, messageId }, 'could not record the failed send');
   }

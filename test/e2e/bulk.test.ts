@@ -14,7 +14,12 @@ describe('end to end: a bulk send', () => {
         // 201, and the harness's 1 s Sinch timeout then fires (a 504, correct for a Sinch that slow).
         // Sinch's answer is not what this test is about: it gets the production default, 10 s.
         sinch: { ...c.sinch, timeoutMs: 10_000 },
-        sendLimits: { allowedDestinationPrefixes: [], maxPerNumberPerHour: 0, maxPerDay: 0 },
+        sendLimits: {
+          allowedDestinationPrefixes: [],
+          maxPerNumberPerHour: 0,
+          maxPerDay: 0,
+          maxPerKeyPerDay: 0,
+        },
       }),
     });
     // Last three digits 000-899: ordinary numbers, delivered; then ten of the emulator's failure

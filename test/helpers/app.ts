@@ -36,6 +36,7 @@ export const TEST_ENV = {
   HOST: '127.0.0.1',
   LOG_LEVEL: 'debug',
   RATE_LIMIT_SEND: '1000',
+  RATE_LIMIT_API: '1000',
   DATABASE_URL: 'sqlite::memory:',
   // The sweep only when a test starts it: timers of their own would race the assertions.
   RECONCILE_INTERVAL_SECONDS: '0',
