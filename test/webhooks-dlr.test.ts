@@ -218,6 +218,17 @@ describe('POST /webhooks/dlr, malformed', () => {
     expect(res.body.code).toMatch(/INVALID_JSON|VALIDATION_FAILED/);
   });
 
+  it('When the body comes in a content encoding the parser cannot undo, then it answers 415 as the API document declares', async () => {
+    const { app } = await makeTestApp();
+    const res = await request(app)
+      .post('/webhooks/dlr')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'x-unknown')
+      .send('{"type":"mo_text"}');
+    expect(res.status).toBe(415);
+    expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('When a known type lacks a required field, then it answers 400 naming the field, and the raw callback is kept', async () => {
     const { app, db } = await makeTestApp();
     const res = await post(app, {

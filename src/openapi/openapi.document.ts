@@ -72,6 +72,8 @@ const operationalPaths: ZodOpenApiPathsObject = {
           'VALIDATION_FAILED',
           'UNAUTHORIZED',
           'PAYLOAD_TOO_LARGE',
+          // A Content-Encoding the body parser cannot undo: no retry can make those bytes readable.
+          'UNSUPPORTED_MEDIA_TYPE',
           'RATE_LIMITED',
           ...SERVER_CODES,
         ]),
