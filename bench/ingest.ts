@@ -1,19 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { autocannonLoad, type LoadResult } from './load';
-import type { BenchOptions } from './options';
-import { freePort, startNode } from './processes';
+import type { LoadResult } from './load';
 import { batchIdFor, messageIdFor, msisdnFor, type SeedPlan, seedDatabase, seedPlan } from './seed';
-import { serviceEnv } from './service-env';
-
-export type ScenarioResult = LoadResult & {
-  name: string;
-  peakRssMb: number | undefined;
-  /** What was checked after the run, in words. */
-  verified: string;
-  /** Anything that makes the figures doubtful; empty when the run is sound. */
-  problems: string[];
-};
+import { serviceVariant, type Variant } from './variants';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -24,82 +14,37 @@ function strideFor(count: number): number {
   return step;
 }
 
-/** Request n: a `Delivered` report for a distinct seeded message, shaped like the ones Sinch sends. */
-export function reportBodies(plan: SeedPlan): (n: number) => string {
+/**
+ * One `Delivered` report per seeded message, shaped like the ones Sinch sends, one JSON per line, in
+ * an order that spreads consecutive requests across the table. Times are those of the writing: a few
+ * seconds old when posted, which nothing checks.
+ */
+export function writeReportBodies(plan: SeedPlan, file: string, limit = plan.count): void {
   const step = strideFor(plan.count);
-  return (n) => {
+  const now = Date.now();
+  const at = new Date(now).toISOString();
+  const operatorAt = `${new Date(now - 40_000).toISOString().slice(0, 19)}Z`;
+  const lines: string[] = [];
+  for (let n = 0; n < Math.min(limit, plan.count); n++) {
     const i = (n * step) % plan.count;
-    const now = Date.now();
-    return JSON.stringify({
-      at: new Date(now).toISOString(),
-      batch_id: batchIdFor(plan, i),
-      client_reference: messageIdFor(plan, i),
-      code: 0,
-      operator_status_at: `${new Date(now - 40_000).toISOString().slice(0, 19)}Z`,
-      recipient: msisdnFor(i),
-      status: 'Delivered',
-      type: 'recipient_delivery_report_sms',
-    });
-  };
-}
-
-/** The bare Express app, loaded exactly like the service. */
-export async function runBare(opts: BenchOptions): Promise<ScenarioResult> {
-  const bare = await startNode('bare express', 'bench/bare-express.ts', { PORT: String(await freePort()) });
-  try {
-    const load = await autocannonLoad({
-      ...opts,
-      url: bare.url,
-      path: '/webhooks/dlr',
-      body: reportBodies(seedPlan(opts.smallMessages)),
-    });
-    const problems = load.non2xx + load.errors > 0 ? [`${load.non2xx} non-2xx, ${load.errors} errors`] : [];
-    return {
-      name: 'bare Express 5',
-      ...load,
-      peakRssMb: bare.peakRssMb(),
-      verified: 'status codes',
-      problems,
-    };
-  } finally {
-    await bare.stop();
+    lines.push(
+      JSON.stringify({
+        at,
+        batch_id: batchIdFor(plan, i),
+        client_reference: messageIdFor(plan, i),
+        code: 0,
+        operator_status_at: operatorAt,
+        recipient: msisdnFor(i),
+        status: 'Delivered',
+        type: 'recipient_delivery_report_sms',
+      }),
+    );
   }
-}
-
-/** Seeds `count` messages, starts the service on them, posts reports, then checks every one was applied. */
-export async function runIngest(opts: BenchOptions, dir: string, count: number) {
-  const path = join(dir, `ingest-${count}.sqlite`);
-  const plan = seedPlan(count);
-  const seedMs = await seedDatabase(path, plan);
-  const service = await startNode(
-    'service',
-    'src/server.ts',
-    serviceEnv({ port: await freePort(), databasePath: path, logLevel: opts.logLevel }),
-  );
-  let load: LoadResult;
-  let peakRssMb: number | undefined;
-  try {
-    load = await autocannonLoad({
-      ...opts,
-      url: service.url,
-      path: '/webhooks/dlr',
-      body: reportBodies(plan),
-    });
-    peakRssMb = service.peakRssMb();
-  } finally {
-    await service.stop();
-  }
-  const result: ScenarioResult = {
-    name: `callback ingest, ${count.toLocaleString('en')} messages`,
-    ...load,
-    peakRssMb,
-    ...verifyIngest(path, load, count),
-  };
-  return { result, seedMs };
+  writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
 /** A callback row per 2xx answer, each applied to its recipient: else the run measured something else. */
-function verifyIngest(path: string, load: LoadResult, count: number) {
+export function verifyIngest(path: string, load: LoadResult, count: number) {
   const sqlite = new SQLite(path, { readonly: true });
   const rows = sqlite
     .prepare('select outcome, count(*) as n from callbacks group by outcome')
@@ -121,13 +66,43 @@ function verifyIngest(path: string, load: LoadResult, count: number) {
   if (total < load.okIncludingWarmup || total > load.sent) {
     problems.push(`${total} callbacks stored for ${load.okIncludingWarmup} 2xx and ${load.sent} sent`);
   }
-  if (applied !== total) {
+  if (applied !== total || delivered.n !== applied) {
     const outcomes = rows.map((row) => `${row.outcome} ${row.n}`).join(', ');
-    const why = load.sent > count ? ` (ran out of distinct messages: raise --small)` : '';
-    problems.push(`not all applied: ${outcomes}${why}`);
+    const why = load.sent > count ? ' (ran out of distinct messages: raise --small)' : '';
+    problems.push(`not all applied: ${outcomes}, ${delivered.n} Delivered${why}`);
   }
   const verified =
-    `${total} callbacks stored for ${load.okIncludingWarmup} 2xx (${total - load.okIncludingWarmup} answered ` +
-    `after the load stopped), ${applied} applied, ${delivered.n} recipients Delivered`;
+    `${total} stored for ${load.okIncludingWarmup} 2xx (+${total - load.okIncludingWarmup} in flight at ` +
+    `the end), ${applied} applied, ${delivered.n} Delivered`;
   return { verified, problems };
+}
+
+/** The service taking callbacks for `count` seeded `Sent` messages; every run starts from the same rows. */
+export async function ingestVariant(opts: {
+  key: string;
+  name: string;
+  entry: string;
+  dir: string;
+  logLevel: string;
+  plan: SeedPlan;
+  extraEnv?: (rep: number) => Record<string, string>;
+}): Promise<{ variant: Variant; seedMs: number }> {
+  const { plan } = opts;
+  let seedMs = 0;
+  const variant = await serviceVariant({
+    ...opts,
+    seed: (path) => {
+      seedMs = seedDatabase(path, plan);
+    },
+    verify: (path, load) => verifyIngest(path, load, plan.count),
+  });
+  return { variant, seedMs };
+}
+
+/** Bodies for every ingest variant of a run: the seed plan is a pure function of the count and start time. */
+export function ingestBodies(dir: string, count: number, limit: number): { file: string; plan: SeedPlan } {
+  const plan = seedPlan(count);
+  const file = join(dir, `reports-${count}.jsonl`);
+  writeReportBodies(plan, file, limit);
+  return { file, plan };
 }

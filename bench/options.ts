@@ -8,8 +8,12 @@ export type BenchOptions = {
   largeMessages: number;
   skipMillion: boolean;
   skipSend: boolean;
-  /** The service's LOG_LEVEL: below `info` so one log line per request does not dominate the cost. */
-  logLevel: 'warn' | 'error';
+  /** The service's LOG_LEVEL: `info` (one line per callback, as deployed) unless told otherwise. */
+  logLevel: 'info' | 'warn' | 'error';
+  /** Rounds: every variant runs once per round, in rotated order. */
+  reps: number;
+  /** Git revisions whose service runs beside this tree's, for A/B (ablation) figures. */
+  compare: string[];
   /** `built`: esbuild bundles run by plain node, as `npm start` runs (the default); `tsx`: the sources through tsx. */
   runner: 'built' | 'tsx';
 };
@@ -39,12 +43,14 @@ function positive(name: string, env: string, fallback: number): number {
 const truthy = (value: string | undefined) => value !== undefined && !['0', 'false', 'no'].includes(value);
 
 export function readOptions(): BenchOptions {
-  const logLevel = setting('log-level', 'BENCH_LOG_LEVEL') ?? 'warn';
-  if (logLevel !== 'warn' && logLevel !== 'error') throw new Error('--log-level must be warn or error');
+  const logLevel = setting('log-level', 'BENCH_LOG_LEVEL') ?? 'info';
+  if (logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'error') {
+    throw new Error('--log-level must be info, warn or error');
+  }
   const runner = setting('runner', 'BENCH_RUNNER') ?? 'built';
   if (runner !== 'built' && runner !== 'tsx') throw new Error('--runner must be built or tsx');
   return {
-    durationS: positive('duration', 'BENCH_DURATION', 10),
+    durationS: positive('duration', 'BENCH_DURATION', 8),
     warmupS: positive('warmup', 'BENCH_WARMUP', 3),
     connections: Math.round(positive('connections', 'BENCH_CONNECTIONS', 50)),
     smallMessages: Math.round(positive('small', 'BENCH_SMALL_MESSAGES', 100_000)),
@@ -52,6 +58,11 @@ export function readOptions(): BenchOptions {
     skipMillion: truthy(setting('skip-million', 'BENCH_SKIP_MILLION')),
     skipSend: truthy(setting('skip-send', 'BENCH_SKIP_SEND')),
     logLevel,
+    reps: Math.round(positive('reps', 'BENCH_REPS', 3)),
+    compare: (setting('compare', 'BENCH_COMPARE') ?? '')
+      .split(',')
+      .map((rev) => rev.trim())
+      .filter(Boolean),
     runner,
   };
 }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinned } from './pinning';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -13,6 +14,8 @@ export type Child = {
   url: string;
   /** Peak resident set size of the process so far (VmHWM), in MB; undefined off Linux. */
   peakRssMb(): number | undefined;
+  /** CPU time used so far by the process, all its threads (utime + stime), in µs; undefined off Linux. */
+  cpuUs(): number | undefined;
   /** The last lines it printed, for error messages. */
   output(): string;
   stop(): Promise<void>;
@@ -54,6 +57,24 @@ function readPeakRssMb(pid: number): number | undefined {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat: 100 on every Linux we run on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
+
+/**
+ * utime + stime of the whole process (every thread, live or ended: the kernel sums them in the process's
+ * line), from fields 14 and 15 of /proc/<pid>/stat, counted after the command name, which may hold spaces.
+ */
+export function readCpuUs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): utime is field 14, stime field 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
 function canConnect(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -69,13 +90,22 @@ function canConnect(port: number): Promise<boolean> {
  * Runs an entry point with node itself (bundle or `--import tsx`), never through the tsx CLI, so that
  * the pid we hold (and whose RSS we read) is the process that serves, not a wrapper around it.
  */
-export async function startNode(name: string, script: string, env: Record<string, string>): Promise<Child> {
+export async function startNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  options: { core?: number; stdoutFile?: string } = {},
+): Promise<Child> {
   const port = Number(env.PORT);
-  const proc = spawn(process.execPath, nodeArgs(script), {
+  const [command, args] = pinned(options.core, process.execPath, nodeArgs(script));
+  // A log on stdout goes to a file, as a deployed service's would; a pipe read here would cost us.
+  const stdout = options.stdoutFile ? openSync(options.stdoutFile, 'w') : 'pipe';
+  const proc = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
+  if (typeof stdout === 'number') closeSync(stdout);
   running.add(proc);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -106,6 +136,7 @@ export async function startNode(name: string, script: string, env: Record<string
     port,
     url: `http://127.0.0.1:${port}`,
     peakRssMb: () => readPeakRssMb(proc.pid ?? 0),
+    cpuUs: () => readCpuUs(proc.pid ?? 0),
     output: () => lines.join('\n'),
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

@@ -1,13 +1,16 @@
-// `npm run bench`: every scenario of issue 6 in one run, so that their figures can be compared.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench`: bare Express, the guide's app and the service side by side, pinned and alternated.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareLauncher, removeBuild } from './build';
-import { runBare, runIngest, type ScenarioResult } from './ingest';
+import { buildRevision, prepareLauncher, removeBuild, SERVICE } from './build';
+import { ingestBodies, ingestVariant } from './ingest';
 import { readOptions } from './options';
+import { canPin, placement } from './pinning';
 import { killAll, REPO_ROOT, useNodeArgs } from './processes';
-import { renderReport } from './report';
-import { runSendDirect, runSendService } from './send';
+import { readmeSummary, renderReport } from './report';
+import { runRounds, type Summary, summarize } from './rounds';
+import { sendVariant, startEmulator, writeSendBodies } from './send';
+import { plainApp, type RunResult, type Variant } from './variants';
 
 const dir = mkdtempSync(join(tmpdir(), 'sms-bench-'));
 let cleaned = false;
@@ -26,19 +29,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function progress(r: ScenarioResult): void {
-  const rss = r.peakRssMb === undefined ? 'n/a' : r.peakRssMb.toFixed(1);
+function progress(variant: Variant, r: RunResult, rep: number): void {
   const flag = r.problems.length > 0 ? `  PROBLEM: ${r.problems.join('; ')}` : '';
   console.error(
-    `  ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, RSS ${rss} MB${flag}`,
+    `  round ${rep + 1} ${variant.name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ` +
+      `${r.cpuUsPerRequest?.toFixed(0) ?? 'n/a'} µs CPU/req, RSS ${r.peakRssMb?.toFixed(0) ?? 'n/a'} MB${flag}`,
   );
 }
 
-async function step<T extends ScenarioResult>(label: string, run: () => Promise<T>): Promise<T> {
-  console.error(`${label}…`);
-  const result = await run();
-  progress(result);
-  return result;
+/** Rewrites the README's performance paragraph (between its heading and the next one). */
+function updateReadme(summary: string): void {
+  const path = join(REPO_ROOT, 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const next = text.replace(/(## Performance\n\n)[\s\S]*?(\n\n## )/, `$1${summary}$2`);
+  if (next !== text) writeFileSync(path, next);
 }
 
 async function main(): Promise<void> {
@@ -46,47 +50,89 @@ async function main(): Promise<void> {
   const started = Date.now();
   const launcher = await prepareLauncher(opts.runner);
   useNodeArgs(launcher.args);
+  const where = placement();
+  if (!canPin()) console.error(`\n*** ${where} ***\n`);
   console.error(
-    `benchmarks: ${opts.connections} connections, ${opts.warmupS} s warm-up + ${opts.durationS} s per run`,
+    `benchmarks: ${where} ${opts.reps} rounds of ${opts.warmupS} s + ${opts.durationS} s per setup`,
   );
+  const revisions = await Promise.all(opts.compare.map((rev) => buildRevision(rev)));
+  const services = [
+    { key: 'service', name: 'our service', entry: SERVICE },
+    ...revisions.map(({ entry, commit }) => ({
+      key: `rev-${commit}`,
+      name: `our service @${commit}`,
+      entry,
+    })),
+  ];
+  const common = { dir, logLevel: opts.logLevel };
+  const load = {
+    path: '/webhooks/dlr',
+    connections: opts.connections,
+    warmupS: opts.warmupS,
+    durationS: opts.durationS,
+  };
 
-  const bare = await step('bare Express 5 app', () => runBare(opts));
-  const small = await step(`callback ingest, ${opts.smallMessages} messages`, async () => {
-    return (await runIngest(opts, dir, opts.smallMessages)).result;
-  });
-  let large: ScenarioResult | undefined;
+  // Enough distinct reports for every request of one run, warm-up included.
+  const small = ingestBodies(dir, opts.smallMessages, opts.smallMessages);
+  const ingest: Variant[] = [
+    plainApp('bare', 'bare Express 5', 'bench/bare-express.ts', dir),
+    plainApp('guide', "the guide's app", 'bench/guide-app.ts', dir),
+  ];
+  for (const s of services) ingest.push((await ingestVariant({ ...s, ...common, plan: small.plan })).variant);
   let seedMs: number | undefined;
   if (!opts.skipMillion) {
-    large = await step(`callback ingest, ${opts.largeMessages} messages (seeding first)`, async () => {
-      const run = await runIngest(opts, dir, opts.largeMessages);
-      seedMs = run.seedMs;
-      console.error(`  seeded in ${(run.seedMs / 1000).toFixed(1)} s`);
-      return run.result;
-    });
+    console.error(`seeding ${opts.largeMessages} messages…`);
+    const large = ingestBodies(dir, opts.largeMessages, opts.smallMessages);
+    const seeded = await ingestVariant({
+      ...services[0],
+      key: 'service-large',
+      name: `our service, ${opts.largeMessages.toLocaleString('en')} messages`,
+      ...common,
+      plan: large.plan,
+    } as Parameters<typeof ingestVariant>[0]);
+    seedMs = seeded.seedMs;
+    ingest.push({ ...seeded.variant, bodiesFile: large.file });
   }
-  let direct: ScenarioResult | undefined;
-  let send: ScenarioResult | undefined;
+  console.error('callback ingest…');
+  const ingestRuns = await runRounds(ingest, { ...load, bodiesFile: small.file }, opts.reps, progress);
+  const summaries = ingestRuns.map(summarize);
+  const largeSummary = opts.skipMillion ? undefined : summaries.pop();
+
+  let send: Summary[] = [];
   if (!opts.skipSend) {
-    direct = await step('emulator called directly with axios', () => runSendDirect(opts));
-    send = await step('POST /send-sms through the service', () => runSendService(opts, dir));
+    console.error('sends…');
+    const emulator = await startEmulator();
+    try {
+      const bodiesFile = writeSendBodies(dir, 400_000);
+      const variants: Variant[] = [];
+      for (const s of services)
+        variants.push(await sendVariant({ ...s, ...common, emulatorUrl: emulator.url }));
+      const runs = await runRounds(variants, { ...load, path: '/send-sms', bodiesFile }, opts.reps, progress);
+      send = runs.map(summarize);
+    } finally {
+      await emulator.stop();
+    }
   }
 
-  const totalS = (Date.now() - started) / 1000;
-  const markdown = renderReport({
+  const report = {
     opts,
     runner: launcher.label,
-    bare,
-    small,
-    large,
-    direct,
+    placement: where,
+    ingest: summaries,
+    large: largeSummary,
     send,
     seedMs,
-    totalS,
-  });
+    totalS: (Date.now() - started) / 1000,
+  };
+  const markdown = renderReport(report);
   console.log(`\n${markdown}`);
   writeFileSync(join(REPO_ROOT, 'bench', 'RESULTS.md'), markdown);
+  const summary = readmeSummary(report);
+  if (summary) updateReadme(summary);
   // A benchmark whose requests failed is worthless: say so in the exit code too. A missed target is not a failure.
-  if ([bare, small, large, direct, send].some((r) => r && r.problems.length > 0)) process.exitCode = 1;
+  if ([...summaries, ...(largeSummary ? [largeSummary] : []), ...send].some((s) => s.problems.length > 0)) {
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
