@@ -229,18 +229,26 @@ describe('POST /webhooks/dlr, malformed', () => {
     expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('When a known type lacks a required field, then it answers 400 naming the field, and the raw callback is kept', async () => {
-    const { app, db } = await makeTestApp();
+  it('When a known type lacks a required field, then it is kept as invalid, answered 200 and logged at error level naming the field', async () => {
+    const { app, db, logs, metrics } = await makeTestApp();
     const res = await post(app, {
       type: 'recipient_delivery_report_sms',
       batch_id: 'b',
       status: 'Delivered',
       code: 0,
     });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.details).toContainEqual(expect.objectContaining({ field: 'recipient' }));
+    expect(res.status).toBe(200);
     const rows = await db.selectFrom('callbacks').select('outcome').execute();
     expect(rows).toEqual([{ outcome: 'invalid' }]);
+    const [line] = logs.lines.filter((l) => l.level === 'error');
+    expect(line).toMatchObject({ callbackType: 'recipient_delivery_report_sms' });
+    expect(line?.issues).toContainEqual(expect.objectContaining({ field: 'recipient' }));
+    const counted = await metrics.callbacks.get();
+    expect(counted.values).toContainEqual(
+      expect.objectContaining({
+        labels: { type: 'recipient_delivery_report_sms', outcome: 'invalid' },
+        value: 1,
+      }),
+    );
   });
 });

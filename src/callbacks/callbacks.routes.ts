@@ -3,7 +3,6 @@ import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { isStorageUnavailable } from '../db/storage-errors';
-import { validationError } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs';
 import { clientRateLimit, type RateLimitStores, requireWebhookAuth } from '../security';
@@ -19,6 +18,10 @@ function record(metrics: Metrics, type: unknown, result: IngestResult, startedAt
   metrics.callbackSeconds.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
   if (result.outcome !== 'invalid') recordApplied(metrics, result.tally);
 }
+
+/** Where and why a callback missed its schema, without the values it carried. */
+const issueSummary = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
+  issues.slice(0, 10).map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
 
 function parseJsonObject(raw: string): Record<string, unknown> {
   let value: unknown;
@@ -77,8 +80,12 @@ export function callbackRoutes(deps: {
       record(deps.metrics, payload.type, result, startedAt);
 
       if (result.outcome === 'invalid') {
-        // Stored all the same; a 4xx tells whoever sent it that it cannot be applied.
-        throw validationError(result.issues, `${String(payload.type)} callback`);
+        // Stored and acknowledged: a retry cannot make it fit, and a 4xx would make Sinch drop it for
+        // good. `npm run callbacks -- reapply` applies it once a release learns its shape.
+        req.log.error(
+          { callbackType: payload.type, issues: issueSummary(result.issues) },
+          'callback of a known type does not fit its schema: stored as invalid, not applied',
+        );
       }
       if (result.outcome === 'unknown_type') {
         // A new callback type must not be dropped for good by a 4xx: it is stored and acknowledged.

@@ -59,7 +59,8 @@ const operationalPaths: ZodOpenApiPathsObject = {
         'Set this URL as the callback URL of the Sinch service plan (each batch also carries it). Every ' +
         'callback is stored before it is answered; a 503 makes Sinch retry. Sinch signs the body with ' +
         'HMAC-SHA256 (x-sinch-webhook-signature and its nonce and timestamp headers), or sends Basic ' +
-        'credentials, as the account is set up. A callback of an unknown type is stored and answered 200.',
+        'credentials, as the account is set up. A JSON object of an unknown type, or of a known type that ' +
+        'does not fit its schema, is stored and answered 200; only a body that is not a JSON object is 400.',
       security: [{ sinchSignature: [] }, { sinchBasic: [] }],
       requestBody: {
         required: true,

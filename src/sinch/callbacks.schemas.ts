@@ -17,13 +17,27 @@ const stored = (max: number) =>
     .max(max)
     .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
 
-/** `code` is an integer in every SDK, but one documented example sends `"0"`. */
-const deliveryCode = z.union([
+/**
+ * An optional field: `null` means absent, as in the Python SDK's models and Sinch's own examples
+ * (field notes §10). The output is `undefined` for both, so nothing further down sees a `null`.
+ */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+
+/** An optional identifier whose empty string means nothing (no reference, no operator): absent. */
+const optionalStored = (max: number) =>
+  z.preprocess((value) => (value === null || value === '' ? undefined : value), stored(max).optional());
+
+/** An optional timestamp, kept as text: core/timestamps.ts reads every form Sinch writes, and drops the rest. */
+const timestamp = optional(z.string());
+
+/** Counts and codes: integers in every SDK, but Sinch's own examples write some as strings (`"20000"`). */
+const integer = z.union([
   z.number().int(),
   z
     .string()
     .trim()
-    .regex(/^-?\d+$/)
+    .regex(/^-?\d{1,15}$/)
     .transform(Number),
 ]);
 
@@ -31,15 +45,15 @@ export const recipientDeliveryReportSchema = z.looseObject({
   type: z.enum(['recipient_delivery_report_sms', 'recipient_delivery_report_mms']),
   batch_id: stored(64),
   recipient: stored(32),
-  code: deliveryCode,
+  code: integer,
   status: stored(32),
-  at: z.string().optional(),
-  operator_status_at: z.string().optional(),
-  client_reference: stored(2048).optional(),
-  applied_originator: z.string().optional(),
-  encoding: z.string().optional(),
-  number_of_message_parts: z.number().optional(),
-  operator: z.string().optional(),
+  at: timestamp,
+  operator_status_at: timestamp,
+  client_reference: optionalStored(2048),
+  applied_originator: optional(z.string()),
+  encoding: optional(z.string()),
+  number_of_message_parts: optional(integer),
+  operator: optional(z.string()),
 });
 export type RecipientDeliveryReport = z.infer<typeof recipientDeliveryReportSchema>;
 
@@ -52,17 +66,17 @@ export function isRecipientReport(
 export const batchDeliveryReportSchema = z.looseObject({
   type: z.enum(['delivery_report_sms', 'delivery_report_mms']),
   batch_id: stored(64),
-  total_message_count: z.number().int().optional(),
+  total_message_count: optional(integer),
   statuses: z.array(
     z.looseObject({
-      code: deliveryCode,
+      code: integer,
       status: stored(32),
-      count: z.number().int(),
+      count: integer,
       // Present only when the batch asked for `full` reports.
-      recipients: z.array(stored(32)).optional(),
+      recipients: optional(z.array(stored(32))),
     }),
   ),
-  client_reference: stored(2048).optional(),
+  client_reference: optionalStored(2048),
 });
 export type BatchDeliveryReport = z.infer<typeof batchDeliveryReportSchema>;
 
@@ -72,12 +86,12 @@ export const inboundMessageSchema = z.looseObject({
   from: stored(64),
   to: stored(64),
   body: z.unknown().optional(),
-  received_at: z.string().optional(),
+  received_at: timestamp,
   // The SDKs say `sent_at`; one version of the docs says `send_at`. Both are read.
-  sent_at: z.string().optional(),
-  send_at: z.string().optional(),
-  operator_id: stored(32).optional(),
-  client_reference: stored(2048).optional(),
+  sent_at: timestamp,
+  send_at: timestamp,
+  operator_id: optionalStored(32),
+  client_reference: optionalStored(2048),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
