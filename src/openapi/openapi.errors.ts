@@ -6,7 +6,8 @@ const MEANING: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'a field is missing or wrong; details lists each field and its problem',
   INVALID_JSON: 'the body is not valid JSON',
   BAD_REQUEST: 'the request could not be read (a corrupt body or URL)',
-  UNSUPPORTED_MEDIA_TYPE: 'the body is not application/json, or its charset or content encoding is not supported',
+  UNSUPPORTED_MEDIA_TYPE:
+    'the body is not application/json, or its charset or content encoding is not supported',
   PAYLOAD_TOO_LARGE: 'the body is over the size limit',
   NOT_FOUND: 'no such resource',
   METHOD_NOT_ALLOWED: 'the path exists but not with this method; the Allow header lists its methods',
