@@ -77,7 +77,9 @@ async function main(args) {
     );
     return;
   }
-  await esbuild.build(bundleOptions(['src/server.ts'], join(REPO_ROOT, 'dist'), join(REPO_ROOT, 'src')));
+  // The service, and the operator's command for stored callbacks (`npm run callbacks -- reapply`).
+  const entries = ['src/server.ts', 'src/callbacks/callbacks.cli.ts'];
+  await esbuild.build(bundleOptions(entries, join(REPO_ROOT, 'dist'), join(REPO_ROOT, 'src')));
   copyPages(join(REPO_ROOT, 'dist'));
 }
 

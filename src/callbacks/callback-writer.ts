@@ -16,7 +16,7 @@ function storable(value: unknown, max: number): string | null {
 }
 
 /** What applying a well-formed callback did; stored with it in the callback log. */
-type AppliedOutcome = tracking.ReportOutcome | 'inbound';
+export type AppliedOutcome = tracking.ReportOutcome | 'inbound';
 
 export type IngestResult =
   | { outcome: AppliedOutcome | 'unknown_type'; tally: tracking.ApplyTally }
@@ -58,7 +58,7 @@ const MAX_GROUP = 200;
  * its callbacks are retried one transaction each, so a callback that cannot be stored fails alone.
  */
 export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter {
-  const apply: Applier = { rules, hook: optOutCodeHook(rules) };
+  const apply = applierFor(rules);
   const queue: QueuedCallback[] = [];
   let writing = false;
 
@@ -115,7 +115,9 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
 }
 
 /** What a callback is applied with: the opt-out rules for inbound keywords, tracking's hook for codes. */
-type Applier = { rules: OptOutRules; hook: tracking.ReportHook };
+export type Applier = { rules: OptOutRules; hook: tracking.ReportHook };
+
+export const applierFor = (rules: OptOutRules): Applier => ({ rules, hook: optOutCodeHook(rules) });
 
 /** Writes one callback to the log, with what became of it, in the transaction that applies it. */
 async function storeAndApply(
@@ -148,8 +150,11 @@ async function storeAndApply(
   return result;
 }
 
-/** An inbound message is stored (and may be an opt-out keyword); a delivery report goes to tracking. */
-async function applyCallback(
+/**
+ * An inbound message is stored (and may be an opt-out keyword); a delivery report goes to tracking.
+ * Idempotent: the live path and `npm run callbacks -- reapply` both apply through here.
+ */
+export async function applyCallback(
   trx: Handle,
   callback: SinchCallback,
   now: string,

@@ -19,3 +19,43 @@ const insertCallbackRow = preparedQuery((db, row: CallbacksTable) =>
 export async function insertCallback(db: Handle, row: CallbacksTable): Promise<void> {
   await insertCallbackRow(db, row);
 }
+
+/** A page of stored callbacks with one of these outcomes, oldest first, after the id given. */
+export function storedCallbacksToRetry(
+  db: Handle,
+  outcomes: readonly string[],
+  afterId: string,
+  limit: number,
+) {
+  return db
+    .selectFrom('callbacks')
+    .select(['id', 'outcome', 'payload'])
+    .where('outcome', 'in', outcomes)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Takes a stored callback for this transaction if it still has the outcome it was read with (on
+ * PostgreSQL the update holds its row until commit, and a second taker then finds it changed).
+ */
+export async function claimStoredCallback(
+  db: Handle,
+  id: string,
+  outcome: string,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('callbacks')
+    .set({ processed_at: now })
+    .where('id', '=', id)
+    .where('outcome', '=', outcome)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function setStoredOutcome(db: Handle, id: string, outcome: string, now: string): Promise<void> {
+  await db.updateTable('callbacks').set({ outcome, processed_at: now }).where('id', '=', id).execute();
+}

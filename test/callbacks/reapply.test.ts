@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import request from 'supertest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { insertCallback } from '../../src/callbacks/callbacks.repository';
+import { reapplyStoredCallbacks } from '../../src/callbacks/reapply.service';
+import { newId } from '../../src/core/ids';
+import type { Db } from '../../src/db/database';
+import { createLogger } from '../../src/logger';
+import { optOutRules } from '../../src/opt-outs';
+import { makeTestApp, sendThroughFakeSinch, TEST_ENV } from '../helpers/app';
+import { createTestDatabase, DB_KINDS } from '../helpers/databases';
+import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from '../helpers/process';
+
+const BATCH = '01JREAPPLY0000000000000000';
+const rules = optOutRules(undefined);
+const silent = createLogger('silent');
+
+const delivered = (batchId: string) => ({
+  type: 'recipient_delivery_report_sms',
+  batch_id: batchId,
+  recipient: '15551234567',
+  code: 0,
+  status: 'Delivered',
+  at: '2026-11-28T10:00:05.000Z',
+  // What an older release refused: null in an optional field.
+  client_reference: null,
+});
+
+/** A row as an older release left it in the callback log. */
+async function storeAs(db: Db, outcome: string, payload: object): Promise<string> {
+  const id = newId();
+  const fields = payload as { type?: string; batch_id?: string };
+  await insertCallback(db, {
+    id,
+    received_at: new Date().toISOString(),
+    type: fields.type ?? null,
+    batch_id: fields.batch_id ?? null,
+    client_reference: null,
+    payload: JSON.stringify(payload),
+    outcome,
+    processed_at: new Date().toISOString(),
+  });
+  return id;
+}
+
+const outcomes = (db: Db) => db.selectFrom('callbacks').select(['id', 'outcome']).orderBy('id').execute();
+
+describe.each(DB_KINDS)('npm run callbacks -- reapply, on %s', (kind) => {
+  it('When an invalid and an unmatched report now apply, then both are applied, the rest stay, and a second run changes nothing', async () => {
+    const { app, db } = await makeTestApp({ db: kind });
+    const sent = await sendThroughFakeSinch(app, { batchId: BATCH, to: '+15551234567' });
+    const other = await sendThroughFakeSinch(app, { batchId: `${BATCH.slice(0, -1)}1`, to: '+15551234567' });
+    const invalid = await storeAs(db, 'invalid', delivered(BATCH));
+    const unmatched = await storeAs(db, 'unmatched', { ...delivered(other.batchId), client_reference: 'x' });
+    const stillInvalid = await storeAs(db, 'invalid', { ...delivered(BATCH), code: 'zero' });
+    const stillUnmatched = await storeAs(db, 'unmatched', delivered('01JNOBATCH0000000000000000'));
+
+    const first = await reapplyStoredCallbacks(db, rules, silent);
+
+    expect(first).toEqual({ applied: 2, invalid: 1, unmatched: 1 });
+    expect(await outcomes(db)).toEqual(
+      expect.arrayContaining([
+        { id: invalid, outcome: 'applied' },
+        { id: unmatched, outcome: 'applied' },
+        { id: stillInvalid, outcome: 'invalid' },
+        { id: stillUnmatched, outcome: 'unmatched' },
+      ]),
+    );
+    for (const id of [sent.messageId, other.messageId]) {
+      expect((await request(app).get(`/messages/${id}`).expect(200)).body.status).toBe('Delivered');
+    }
+
+    const second = await reapplyStoredCallbacks(db, rules, silent);
+    expect(second).toEqual({ invalid: 1, unmatched: 1 });
+    expect(await db.selectFrom('recipient_events').select('status').execute()).toHaveLength(2);
+  });
+
+  it('When an inbound STOP was kept as invalid, then reapplying stores it and opts the number out', async () => {
+    const { db } = await makeTestApp({ db: kind });
+    const id = await storeAs(db, 'invalid', {
+      type: 'mo_text',
+      id: '01JREAPPLYINBOUND000000000',
+      from: '15557654321',
+      to: '15550001111',
+      body: 'STOP',
+      operator_id: null,
+      received_at: null,
+    });
+
+    expect(await reapplyStoredCallbacks(db, rules, silent)).toEqual({ inbound: 1 });
+
+    expect(await outcomes(db)).toEqual([{ id, outcome: 'inbound' }]);
+    expect(await db.selectFrom('opt_outs').select('msisdn').execute()).toEqual([{ msisdn: '15557654321' }]);
+  });
+
+  // On SQLite a second connection in this process would wait for the first on the same thread (the
+  // driver is synchronous); the command test below runs two processes at once instead.
+  it.skipIf(kind === 'sqlite')(
+    'When two runs go at once over their own connections, then each callback is applied by one of them',
+    async () => {
+      const { app, db, database } = await makeTestApp({ db: kind });
+      await sendThroughFakeSinch(app, { batchId: BATCH, to: '+15551234567' });
+      await storeAs(db, 'invalid', delivered(BATCH));
+      for (let i = 0; i < 20; i += 1) {
+        await storeAs(db, 'invalid', {
+          type: 'mo_text',
+          id: `01JREAPPLYCONCURRENT${String(i).padStart(6, '0')}`,
+          from: '15557654321',
+          to: '15550001111',
+          body: `hello ${i}`,
+          operator_id: '',
+        });
+      }
+      const other = await database.open();
+      try {
+        const [a, b] = await Promise.all([
+          reapplyStoredCallbacks(db, rules, silent),
+          reapplyStoredCallbacks(other, rules, silent),
+        ]);
+        const total = (outcome: string) => (a[outcome] ?? 0) + (b[outcome] ?? 0);
+        expect(total('applied')).toBe(1);
+        expect(total('inbound')).toBe(20);
+        expect((await outcomes(db)).filter((row) => row.outcome === 'invalid')).toEqual([]);
+        expect(await db.selectFrom('recipient_events').select('id').execute()).toHaveLength(1);
+        expect(await db.selectFrom('inbound_messages').select('id').execute()).toHaveLength(20);
+      } finally {
+        await other.destroy();
+      }
+    },
+  );
+});
+
+/** Runs the command from the sources (tsx), as `npm run callbacks -- reapply` runs its build. */
+async function runCommand(databaseUrl: string): Promise<{ code: number; stdout: string }> {
+  const [command, args] = serverCommand('src/callbacks/callbacks.cli.ts');
+  const child = spawn(command, [...args, 'reapply'], {
+    env: { PATH: process.env.PATH, ...TEST_ENV, DATABASE_URL: databaseUrl },
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  return { code, stdout };
+}
+
+describe('npm run callbacks -- reapply, as a command', () => {
+  it(
+    'When run as a child process over a SQLite file, then it applies the stored callback and prints the counts',
+    async () => {
+      const database = await createTestDatabase('sqlite');
+      try {
+        const { app, db } = await makeTestApp({ database });
+        await sendThroughFakeSinch(app, { batchId: BATCH, to: '+15551234567' });
+        await storeAs(db, 'invalid', delivered(BATCH));
+        await storeAs(db, 'invalid', { ...delivered(BATCH), code: 'zero' });
+
+        const { code, stdout } = await runCommand(database.url);
+
+        expect(code).toBe(0);
+        expect(stdout).toBe('stored callbacks tried again: 2 (by outcome now: applied 1, invalid 1)\n');
+        expect((await outcomes(db)).map((row) => row.outcome)).toEqual(['applied', 'invalid']);
+      } finally {
+        await database.drop();
+      }
+    },
+    CHILD_PROCESS_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'When two commands run at once over one SQLite file, then every callback is applied once',
+    async () => {
+      const database = await createTestDatabase('sqlite');
+      onTestFinished(() => database.drop());
+      const { db } = await makeTestApp({ database });
+      for (let i = 0; i < 20; i += 1) {
+        await storeAs(db, 'invalid', {
+          type: 'mo_text',
+          id: `01JREAPPLYTWOCOMMANDS${String(i).padStart(5, '0')}`,
+          from: '15557654321',
+          to: '15550001111',
+          body: `hello ${i}`,
+          sent_at: null,
+        });
+      }
+
+      const runs = await Promise.all([runCommand(database.url), runCommand(database.url)]);
+
+      expect(runs.map((run) => run.code)).toEqual([0, 0]);
+      const inbound = runs.map((run) => Number(/inbound (\d+)/.exec(run.stdout)?.[1] ?? 0));
+      expect((inbound[0] ?? 0) + (inbound[1] ?? 0)).toBe(20);
+      expect((await outcomes(db)).every((row) => row.outcome === 'inbound')).toBe(true);
+      expect(await db.selectFrom('inbound_messages').select('id').execute()).toHaveLength(20);
+    },
+    CHILD_PROCESS_TEST_TIMEOUT_MS,
+  );
+});
