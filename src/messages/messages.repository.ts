@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { PageCursor } from '../core/pagination';
 import type { Db, Handle } from '../db/database';
+import { preparedQuery } from '../db/prepared';
 import type { MessagesTable, RecipientsTable } from '../db/schema';
 import { SEND_STATUS, statusRank } from '../tracking';
 
@@ -17,26 +18,62 @@ export type NewMessage = Pick<
   | 'parts'
 >;
 
+type PendingValues = NewMessage & { now: string; pending: string; rank: number };
+
+const insertMessageRow = preparedQuery((db, v: PendingValues) =>
+  db.insertInto('messages').values({
+    id: v.id,
+    client_reference: v.client_reference,
+    sender: v.sender,
+    body: v.body,
+    delivery_report: v.delivery_report,
+    send_at: v.send_at,
+    expire_at: v.expire_at,
+    encoding: v.encoding,
+    parts: v.parts,
+    batch_id: null,
+    send_status: v.pending,
+    created_at: v.now,
+    updated_at: v.now,
+  }),
+);
+
+/** The common case, one recipient: a statement compiled once. */
+const insertOneRecipient = preparedQuery((db, v: PendingValues & { msisdn: string }) =>
+  db.insertInto('recipients').values({
+    message_id: v.id,
+    msisdn: v.msisdn,
+    status: v.pending,
+    status_rank: v.rank,
+    code: null,
+    status_at: null,
+    operator_status_at: null,
+    updated_at: v.now,
+  }),
+);
+
 /** Stores a message and its recipients as Pending, before Sinch is called; in the caller's transaction. */
 export async function insertPendingMessage(trx: Handle, message: NewMessage, msisdns: string[], now: string) {
-  await trx
-    .insertInto('messages')
-    .values({
-      ...message,
-      batch_id: null,
-      send_status: SEND_STATUS.pending,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  const values: PendingValues = {
+    ...message,
+    now,
+    pending: SEND_STATUS.pending,
+    rank: statusRank(SEND_STATUS.pending),
+  };
+  await insertMessageRow(trx, values);
+  const [only] = msisdns;
+  if (msisdns.length === 1 && only !== undefined) {
+    await insertOneRecipient(trx, { ...values, msisdn: only });
+    return;
+  }
   await trx
     .insertInto('recipients')
     .values(
       msisdns.map((msisdn) => ({
         message_id: message.id,
         msisdn,
-        status: SEND_STATUS.pending,
-        status_rank: statusRank(SEND_STATUS.pending),
+        status: values.pending,
+        status_rank: values.rank,
         code: null,
         status_at: null,
         operator_status_at: null,

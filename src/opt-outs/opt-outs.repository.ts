@@ -1,6 +1,7 @@
 import { newId } from '../core/ids';
 import { normalizeMsisdn } from '../core/msisdn';
 import type { Db, Handle } from '../db/database';
+import { preparedQuery } from '../db/prepared';
 import type { OptOutEventsTable, OptOutsTable } from '../db/schema';
 
 export type OptOutSource = 'keyword' | 'delivery_code' | 'operator';
@@ -14,15 +15,28 @@ const LOOKUP_CHUNK = 500;
  * Which of `msisdns` are opted out, keyed by their digits (`+` and `00` are tolerated). The send path
  * calls this before a batch goes to Sinch; numbers not in the map may be messaged.
  */
+const optOutOf = preparedQuery((db, v: { msisdn: string }) =>
+  db
+    .selectFrom('opt_outs')
+    .select(['msisdn', 'source', 'reason', 'created_at'])
+    .where('msisdn', '=', v.msisdn),
+);
+
 export async function findOptedOut(db: Handle, msisdns: string[]): Promise<Map<string, OptOutEntry>> {
   const digits = [...new Set(msisdns.map(normalizeMsisdn))];
   const found = new Map<string, OptOutEntry>();
   for (let i = 0; i < digits.length; i += LOOKUP_CHUNK) {
-    const rows = await db
-      .selectFrom('opt_outs')
-      .select(['msisdn', 'source', 'reason', 'created_at'])
-      .where('msisdn', 'in', digits.slice(i, i + LOOKUP_CHUNK))
-      .execute();
+    const chunk = digits.slice(i, i + LOOKUP_CHUNK);
+    // One number (most sends): a statement compiled once; an IN list's text depends on its length.
+    const [only] = chunk;
+    const rows =
+      chunk.length === 1 && only !== undefined
+        ? (await optOutOf(db, { msisdn: only })).rows
+        : await db
+            .selectFrom('opt_outs')
+            .select(['msisdn', 'source', 'reason', 'created_at'])
+            .where('msisdn', 'in', chunk)
+            .execute();
     for (const row of rows) {
       found.set(row.msisdn, {
         source: row.source as OptOutSource,

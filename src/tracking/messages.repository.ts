@@ -68,17 +68,21 @@ export async function setReportSummary(
 }
 
 /** Sinch accepted the batch: the message is Sent, with its batch id and expiry. */
+const markSent = preparedQuery(
+  (db, v: { id: string; batchId: string; expireAt: string | null; now: string; sent: string }) =>
+    db
+      .updateTable('messages')
+      .set({ batch_id: v.batchId, send_status: v.sent, expire_at: v.expireAt, updated_at: v.now })
+      .where('id', '=', v.id),
+);
+
 export async function markMessageSent(
   trx: Handle,
   id: string,
   batch: { id: string; expireAt: string | null },
   now: string,
 ): Promise<void> {
-  await trx
-    .updateTable('messages')
-    .set({ batch_id: batch.id, send_status: SEND_STATUS.sent, expire_at: batch.expireAt, updated_at: now })
-    .where('id', '=', id)
-    .execute();
+  await markSent(trx, { id, batchId: batch.id, expireAt: batch.expireAt, now, sent: SEND_STATUS.sent });
 }
 
 /** Sinch refused or failed: the row keeps the error. When the message was stored; undefined if no longer pending. */

@@ -93,14 +93,17 @@ export async function applyRecipientUpdate(
   return 'applied';
 }
 
+const markSent = preparedQuery((db, v: { messageId: string; now: string; status: string; rank: number }) =>
+  db
+    .updateTable('recipients')
+    .set({ status: v.status, status_rank: v.rank, updated_at: v.now })
+    .where('message_id', '=', v.messageId)
+    .where('status_rank', '<', v.rank),
+);
+
 /** Sinch accepted the batch: every recipient not yet further along becomes Sent. */
 export async function markRecipientsSent(trx: Handle, messageId: string, now: string): Promise<void> {
-  await trx
-    .updateTable('recipients')
-    .set({ status: SEND_STATUS.sent, status_rank: statusRank(SEND_STATUS.sent), updated_at: now })
-    .where('message_id', '=', messageId)
-    .where('status_rank', '<', statusRank(SEND_STATUS.sent))
-    .execute();
+  await markSent(trx, { messageId, now, status: SEND_STATUS.sent, rank: statusRank(SEND_STATUS.sent) });
 }
 
 /** The send failed: recipients no report has reached yet say so. How many changed. */

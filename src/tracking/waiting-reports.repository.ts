@@ -1,4 +1,5 @@
 import type { Handle } from '../db/database';
+import { preparedQuery } from '../db/prepared';
 
 /**
  * Reports that came before their batch was stored wait in the callback log as `unmatched`; storing the
@@ -10,14 +11,19 @@ import type { Handle } from '../db/database';
  * Two lookups joined by UNION, each on its partial index: with an OR of the two, SQLite would rather
  * scan the whole log in id order.
  */
+const unmatchedFor = preparedQuery(
+  (db, v: { batchId: string; clientReference: string; unmatched: string }) => {
+    const unmatched = () =>
+      db.selectFrom('callbacks').select(['id', 'payload']).where('outcome', '=', v.unmatched);
+    return unmatched()
+      .where('batch_id', '=', v.batchId)
+      .union(unmatched().where('client_reference', '=', v.clientReference))
+      .orderBy('id');
+  },
+);
+
 export async function findUnmatchedCallbacks(db: Handle, batchId: string, clientReference: string) {
-  const unmatched = () =>
-    db.selectFrom('callbacks').select(['id', 'payload']).where('outcome', '=', 'unmatched');
-  return unmatched()
-    .where('batch_id', '=', batchId)
-    .union(unmatched().where('client_reference', '=', clientReference))
-    .orderBy('id')
-    .execute();
+  return (await unmatchedFor(db, { batchId, clientReference, unmatched: 'unmatched' })).rows;
 }
 
 export async function setCallbackOutcome(
