@@ -21,7 +21,9 @@ const isService = (entry: string) => entry === SERVICE || entry.startsWith(REVIS
  * adds ~50 MB of RSS. The baseline apps run with node's defaults either way.
  */
 export async function prepareLauncher(kind: 'built' | 'tsx'): Promise<Launcher> {
-  const flags = await startFlags();
+  // BENCH_SERVICE_FLAGS adds node flags to the service only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.BENCH_SERVICE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const flags = [...(await startFlags()), ...extra];
   const serviceFlags = (entry: string) => (isService(entry) ? flags : []);
   const bundled = (entry: string) => entry.startsWith(REVISIONS_DIR);
   if (kind === 'tsx') {

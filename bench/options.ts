@@ -8,6 +8,7 @@ export type BenchOptions = {
   largeMessages: number;
   skipMillion: boolean;
   skipSend: boolean;
+  skipIngest: boolean;
   /** The service's LOG_LEVEL: `info` (one line per callback, as deployed) unless told otherwise. */
   logLevel: 'info' | 'warn' | 'error';
   /** Rounds: every variant runs once per round, in rotated order. */
@@ -57,6 +58,7 @@ export function readOptions(): BenchOptions {
     largeMessages: Math.round(positive('large', 'BENCH_LARGE_MESSAGES', 1_000_000)),
     skipMillion: truthy(setting('skip-million', 'BENCH_SKIP_MILLION')),
     skipSend: truthy(setting('skip-send', 'BENCH_SKIP_SEND')),
+    skipIngest: truthy(setting('skip-ingest', 'BENCH_SKIP_INGEST')),
     logLevel,
     reps: Math.round(positive('reps', 'BENCH_REPS', 3)),
     compare: (setting('compare', 'BENCH_COMPARE') ?? '')

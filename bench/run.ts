@@ -72,31 +72,36 @@ async function main(): Promise<void> {
     durationS: opts.durationS,
   };
 
-  // Enough distinct reports for every request of one run, warm-up included.
-  const small = ingestBodies(dir, opts.smallMessages, opts.smallMessages);
-  const ingest: Variant[] = [
-    plainApp('bare', 'bare Express 5', 'bench/bare-express.ts', dir),
-    plainApp('guide', "the guide's app", 'bench/guide-app.ts', dir),
-  ];
-  for (const s of services) ingest.push((await ingestVariant({ ...s, ...common, plan: small.plan })).variant);
+  let summaries: Summary[] = [];
+  let largeSummary: Summary | undefined;
   let seedMs: number | undefined;
-  if (!opts.skipMillion) {
-    console.error(`seeding ${opts.largeMessages} messages…`);
-    const large = ingestBodies(dir, opts.largeMessages, opts.smallMessages);
-    const seeded = await ingestVariant({
-      ...services[0],
-      key: 'service-large',
-      name: `our service, ${opts.largeMessages.toLocaleString('en')} messages`,
-      ...common,
-      plan: large.plan,
-    } as Parameters<typeof ingestVariant>[0]);
-    seedMs = seeded.seedMs;
-    ingest.push({ ...seeded.variant, bodiesFile: large.file });
+  if (!opts.skipIngest) {
+    // Enough distinct reports for every request of one run, warm-up included.
+    const small = ingestBodies(dir, opts.smallMessages, opts.smallMessages);
+    const ingest: Variant[] = [
+      plainApp('bare', 'bare Express 5', 'bench/bare-express.ts', dir),
+      plainApp('guide', "the guide's app", 'bench/guide-app.ts', dir),
+    ];
+    for (const s of services)
+      ingest.push((await ingestVariant({ ...s, ...common, plan: small.plan })).variant);
+    if (!opts.skipMillion) {
+      console.error(`seeding ${opts.largeMessages} messages…`);
+      const large = ingestBodies(dir, opts.largeMessages, opts.smallMessages);
+      const seeded = await ingestVariant({
+        ...services[0],
+        key: 'service-large',
+        name: `our service, ${opts.largeMessages.toLocaleString('en')} messages`,
+        ...common,
+        plan: large.plan,
+      } as Parameters<typeof ingestVariant>[0]);
+      seedMs = seeded.seedMs;
+      ingest.push({ ...seeded.variant, bodiesFile: large.file });
+    }
+    console.error('callback ingest…');
+    const ingestRuns = await runRounds(ingest, { ...load, bodiesFile: small.file }, opts.reps, progress);
+    summaries = ingestRuns.map(summarize);
+    largeSummary = opts.skipMillion ? undefined : summaries.pop();
   }
-  console.error('callback ingest…');
-  const ingestRuns = await runRounds(ingest, { ...load, bodiesFile: small.file }, opts.reps, progress);
-  const summaries = ingestRuns.map(summarize);
-  const largeSummary = opts.skipMillion ? undefined : summaries.pop();
 
   let send: Summary[] = [];
   if (!opts.skipSend) {

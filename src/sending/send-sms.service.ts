@@ -5,6 +5,7 @@ import { newId } from '../core/ids';
 import { normalizeMsisdn } from '../core/msisdn';
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db } from '../db/database';
+import { inTransaction } from '../db/group-commit';
 import type { IdempotencyContext } from '../idempotency';
 import { linkMessage } from '../idempotency';
 import type { Logger } from '../logger';
@@ -81,7 +82,7 @@ export async function sendSms(
     log.warn({ messageId }, 'idempotent retry of a send that died: asking Sinch before sending again');
   } else {
     const msisdns = target.recipients.map(normalizeMsisdn);
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const cost = { parts: target.parts, keyId: target.keyId };
       const refusal = await deps.sendGuard?.reserve(trx, msisdns, cost, log);
       if (refusal) throw refusal;

@@ -1,5 +1,6 @@
 import { lockBatch } from '../core/locks';
 import type { Db } from '../db/database';
+import { inTransaction } from '../db/group-commit';
 import type { Logger } from '../logger';
 import { sinchCallbackSchema } from '../sinch/callbacks.schemas';
 import * as messagesRepository from './messages.repository';
@@ -25,7 +26,7 @@ export async function recordBatch(
   { log, hook }: { log: Logger; hook?: ReportHook | undefined },
 ): Promise<number> {
   const now = new Date().toISOString();
-  const early = await db.transaction().execute(async (trx) => {
+  const early = await inTransaction(db, async (trx) => {
     await lockBatch(trx, batch.id);
     await messagesRepository.markMessageSent(trx, message.id, batch, now);
     await recipientsRepository.markRecipientsSent(trx, message.id, now);
