@@ -77,6 +77,22 @@ function toConfig(e: Env) {
       /** Delivery report codes meaning the recipient opted out; empty switches them off. */
       deliveryCodes: e.OPT_OUT_DELIVERY_CODES,
     },
+    /** What one request may cost (body sizes, JSON depth) and what the callback log keeps. */
+    limits: {
+      callbackMaxBodyBytes: e.CALLBACK_MAX_BODY_KB * 1024,
+      sendMaxBodyBytes: e.SEND_MAX_BODY_KB * 1024,
+      jsonMaxDepth: e.JSON_MAX_DEPTH,
+    },
+    callbackRetention: {
+      /** Applied (and duplicate, summary, inbound) callbacks older than this are deleted; 0: never. */
+      appliedMs: e.CALLBACK_RETENTION_DAYS * 86_400_000,
+      /** unknown_type, unmatched and invalid ones older than this are deleted; 0: never. */
+      unappliedMs: e.CALLBACK_UNAPPLIED_RETENTION_DAYS * 86_400_000,
+      /** Their payloads together at most, in bytes; 0: no bound. */
+      unappliedMaxBytes: e.CALLBACK_UNAPPLIED_MAX_MB * 1024 * 1024,
+      /** Between purges; 0 switches the purge off. */
+      purgeIntervalMs: e.CALLBACK_PURGE_INTERVAL_SECONDS * 1000,
+    },
     /** The HTTP server's limits on slow and many clients. */
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,

@@ -2,6 +2,7 @@ import { SqliteAdapter } from 'kysely';
 import type { z } from 'zod';
 import { newId } from '../core/ids';
 import type { Db, Handle } from '../db/database';
+import { isUnstorableValue, unstorableReason } from '../db/storage-errors';
 import { insertInbound } from '../inbound';
 import type { Logger } from '../logger';
 import type { OptOutRules } from '../opt-outs';
@@ -20,7 +21,7 @@ export type AppliedOutcome = tracking.ReportOutcome | 'inbound';
 
 export type IngestResult =
   | { outcome: AppliedOutcome | 'unknown_type'; tally: tracking.ApplyTally }
-  | { outcome: 'invalid'; issues: z.core.$ZodIssue[] };
+  | { outcome: 'invalid'; issues: z.core.$ZodIssue[]; problem?: string };
 
 /** A callback as the route received it. */
 type ReceivedCallback = {
@@ -71,6 +72,21 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
     });
   }
 
+  /** One callback alone; one the database refuses as it is, however often Sinch retries, is kept as invalid. */
+  async function commitOne(item: ReceivedCallback): Promise<IngestResult> {
+    try {
+      const [result] = await commit([item]);
+      return result as IngestResult;
+    } catch (error) {
+      return recover(item, error);
+    }
+  }
+
+  function recover(item: ReceivedCallback, error: unknown): Promise<IngestResult> {
+    if (!isUnstorableValue(error)) return Promise.reject(error);
+    return keepUnstorable(db, item, error);
+  }
+
   async function write(): Promise<void> {
     while (queue.length > 0) {
       const group = queue.splice(0, MAX_GROUP);
@@ -78,13 +94,9 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
         const results = await commit(group);
         for (const [i, item] of group.entries()) item.done(results[i] as IngestResult);
       } catch (error) {
-        if (group.length === 1) {
-          group[0]?.fail(error);
-          continue;
-        }
-        for (const item of group) {
-          await commit([item]).then(([result]) => item.done(result as IngestResult), item.fail);
-        }
+        const [only] = group;
+        if (group.length === 1 && only) await recover(only, error).then(only.done, only.fail);
+        else for (const item of group) await commitOne(item).then(item.done, item.fail);
       }
     }
     writing = false;
@@ -92,10 +104,7 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
 
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
     return {
-      async ingest(payload, raw, log) {
-        const [result] = await commit([{ payload, raw, log, receivedAt: new Date().toISOString() }]);
-        return result as IngestResult;
-      },
+      ingest: (payload, raw, log) => commitOne({ payload, raw, log, receivedAt: new Date().toISOString() }),
     };
   }
 
@@ -148,6 +157,35 @@ async function storeAndApply(
     processed_at: now,
   });
   return result;
+}
+
+/**
+ * A callback whose application the database refused (a value out of range, a body too deep to write
+ * out): its raw payload is stored as `invalid` with what was refused, in a transaction of its own, and
+ * it is answered 200. Sinch would retry it for days and it would fail the same way each time.
+ */
+async function keepUnstorable(db: Db, item: ReceivedCallback, error: unknown): Promise<IngestResult> {
+  const problem = unstorableReason(error);
+  const { payload } = item;
+  const now = new Date().toISOString();
+  await db.transaction().execute((trx) =>
+    insertCallback(trx, {
+      id: newId(),
+      received_at: item.receivedAt,
+      type: storable(payload.type, 64),
+      batch_id: storable(payload.batch_id, 64),
+      client_reference: storable(payload.client_reference, 2048),
+      payload: item.raw,
+      outcome: 'invalid',
+      processed_at: now,
+      problem,
+    }),
+  );
+  return {
+    outcome: 'invalid',
+    issues: [{ code: 'custom', path: [], message: problem, input: undefined }],
+    problem,
+  };
 }
 
 /**

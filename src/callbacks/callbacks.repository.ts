@@ -12,6 +12,7 @@ const insertCallbackRow = preparedQuery((db, row: CallbacksTable) =>
     payload: row.payload,
     outcome: row.outcome,
     processed_at: row.processed_at,
+    problem: row.problem ?? null,
   }),
 );
 

@@ -1,12 +1,12 @@
 import express, { Router } from 'express';
 import type { Config } from '../config';
-import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { isStorageUnavailable } from '../db/storage-errors';
 import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs';
 import { clientRateLimit, type RateLimitStores, requireWebhookAuth } from '../security';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
+import { readCallbackBody } from './callback-limits';
 import { createCallbackWriter, type IngestResult } from './callback-writer';
 
 /** Only Sinch's known types become label values, so a stranger cannot create series at will. */
@@ -22,19 +22,6 @@ function record(metrics: Metrics, type: unknown, result: IngestResult, startedAt
 /** Where and why a callback missed its schema, without the values it carried. */
 const issueSummary = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
   issues.slice(0, 10).map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
-
-function parseJsonObject(raw: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new AppError('INVALID_JSON', 'The callback body is not valid JSON.');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError('VALIDATION_FAILED', 'The callback body must be a JSON object.');
-  }
-  return value as Record<string, unknown>;
-}
 
 /**
  * Sinch posts every callback of the service plan here. The body is read as raw bytes whatever its
@@ -61,12 +48,13 @@ export function callbackRoutes(deps: {
       name: 'callback',
       what: 'callback',
     }),
-    express.raw({ type: () => true, limit: '2mb' }),
+    // The size limit as the bytes arrive, then depth and shape in readCallbackBody (callback-limits.ts).
+    express.raw({ type: () => true, limit: deps.config.limits.callbackMaxBodyBytes }),
     requireWebhookAuth(deps.config.webhookAuth),
     async (req, res) => {
       const startedAt = process.hrtime.bigint();
-      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const payload = parseJsonObject(raw);
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { payload, raw } = readCallbackBody(bytes, deps.config.limits.jsonMaxDepth, req.log);
 
       let result: IngestResult;
       try {
@@ -79,7 +67,13 @@ export function callbackRoutes(deps: {
       }
       record(deps.metrics, payload.type, result, startedAt);
 
-      if (result.outcome === 'invalid') {
+      if (result.outcome === 'invalid' && result.problem !== undefined) {
+        // Kept as it came, with what the database refused: a retry would fail the same way for days.
+        req.log.error(
+          { callbackType: callbackTypeLabel(payload.type), problem: result.problem },
+          'callback the database cannot store as it is: kept as invalid, not applied',
+        );
+      } else if (result.outcome === 'invalid') {
         // Stored and acknowledged: a retry cannot make it fit, and a 4xx would make Sinch drop it for
         // good. `npm run callbacks -- reapply` applies it once a release learns its shape.
         req.log.error(

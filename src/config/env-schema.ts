@@ -20,6 +20,7 @@ import {
   servicePlanId,
   trustProxy,
 } from './env-values';
+import { limitSettings } from './limits-settings';
 
 export { SETTING_GROUPS, type SettingDoc, settingDocs } from './env-setting';
 
@@ -222,6 +223,7 @@ export const envSchema = z.object({
     description:
       'Delivery report codes that put the recipient on the opt-out list (257: "User opted out"), comma-separated; `none` switches it off.',
   }),
+  ...limitSettings,
 });
 
 export type Env = z.output<typeof envSchema>;

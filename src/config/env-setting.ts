@@ -7,6 +7,7 @@ export const SETTING_GROUPS = {
   security: 'Security',
   sending: 'Sending and tracking',
   optOuts: 'Opt-outs',
+  limits: 'Request limits and retention',
 } as const;
 
 export type SettingDoc = {

@@ -24,6 +24,7 @@ import * as dailySendCounts from './migrations/0008-daily-send-counts';
 import * as inboundUdh from './migrations/0009-inbound-udh';
 import * as rateLimitHits from './migrations/0010-rate-limit-hits';
 import * as dailyKeySendCounts from './migrations/0011-daily-key-send-counts';
+import * as callbackProblems from './migrations/0012-callback-problems';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-inbound-udh': inboundUdh,
   '0010-rate-limit-hits': rateLimitHits,
   '0011-daily-key-send-counts': dailyKeySendCounts,
+  '0012-callback-problems': callbackProblems,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -69,6 +69,8 @@ export type CallbacksTable = {
   /** applied, duplicate, unmatched (kept until its batch appears), inbound, summary, unknown_type, invalid. */
   outcome: string;
   processed_at: string | null;
+  /** For an `invalid` one the database refused as it was: what it refused (the payload is kept). */
+  problem?: string | null;
 };
 
 export type InboundMessagesTable = {

@@ -72,3 +72,42 @@ export function isStorageUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * PostgreSQL SQLSTATE classes for a value the database will never take as it is: 22 data exception
+ * (a number out of range, NUL in text, a bad encoding), 54 program limit exceeded (a row too large).
+ */
+const PG_UNSTORABLE = /^(22|54)/;
+
+/** JavaScript's own refusals of a value too deep or too large to write out (JSON.stringify, a string). */
+const JS_UNSTORABLE = ['Maximum call stack size exceeded', 'Invalid string length'];
+
+function isUnstorable(err: Error & { code?: unknown; severity?: unknown }): boolean {
+  const { code } = err;
+  if (typeof code === 'string') {
+    if (code.startsWith('SQLITE_')) return code === 'SQLITE_TOOBIG' || code === 'SQLITE_MISMATCH';
+    if (err.severity !== undefined && /^[0-9A-Z]{5}$/.test(code)) return PG_UNSTORABLE.test(code);
+  }
+  return err instanceof RangeError && JS_UNSTORABLE.some((text) => err.message.startsWith(text));
+}
+
+/**
+ * Whether the error says the input itself cannot be stored, however often it is tried: the request is
+ * the client's fault (a 4xx), and a callback is kept in a form that can be stored instead (a retry by
+ * Sinch would fail the same way for days).
+ */
+export function isUnstorableValue(err: unknown): boolean {
+  let current = err;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (isUnstorable(current)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/** What the database refused, for the log and the callback's `problem`, bounded to its column. */
+export function unstorableReason(err: unknown): string {
+  const error: Error & { code?: unknown } = err instanceof Error ? err : new Error(String(err));
+  const code = typeof error.code === 'string' ? `${error.code}: ` : '';
+  return `${code}${error.message}`.slice(0, 500);
+}

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError, type ErrorBody, type ErrorCode, isForeignError, statusForCode } from '../core/errors';
-import { isStorageUnavailable } from '../db/storage-errors';
+import { isStorageUnavailable, isUnstorableValue, unstorableReason } from '../db/storage-errors';
 
 /** Writes the service's one error envelope. */
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
@@ -43,6 +43,10 @@ function fromFramework(err: ParserError): AppError | undefined {
 
 /** The database is down or overloaded: 503, so a caller (or Sinch, for callbacks) tries again. */
 function fromStorage(err: unknown): AppError | undefined {
+  // A value the database will never take (out of range, NUL): trying again cannot help, so a 400.
+  if (isUnstorableValue(err)) {
+    return new AppError('BAD_REQUEST', 'The request holds a value that cannot be stored.');
+  }
   if (!isStorageUnavailable(err)) return undefined;
   return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly.', undefined, {
     cause: err,
@@ -61,6 +65,16 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   const foreign = isForeignError(err);
   // A fault of an outside service (Sinch) logs its own line; it is not ours to carry a stack for.
   if (foreign) req.log[err.logAs.level]({ err }, err.logAs.message);
+  if ((err as ParserError).type === 'entity.too.large') {
+    const { limit, length } = err as ParserError & { limit?: number; length?: number };
+    req.log.warn({ limit, length }, 'request refused: body over the limit of its route');
+  }
+  if (!(err instanceof AppError) && isUnstorableValue(err)) {
+    req.log.warn(
+      { reason: unstorableReason(err) },
+      'request refused: it holds a value the database cannot store',
+    );
+  }
   const known =
     err instanceof AppError
       ? err

@@ -60,7 +60,9 @@ const operationalPaths: ZodOpenApiPathsObject = {
         'callback is stored before it is answered; a 503 makes Sinch retry. Sinch signs the body with ' +
         'HMAC-SHA256 (x-sinch-webhook-signature and its nonce and timestamp headers), or sends Basic ' +
         'credentials, as the account is set up. A JSON object of an unknown type, or of a known type that ' +
-        'does not fit its schema, is stored and answered 200; only a body that is not a JSON object is 400.',
+        'does not fit its schema, is stored and answered 200. Only what can never be valid is refused: a ' +
+        'body that is not a JSON object, nested deeper than JSON_MAX_DEPTH or naming more than 1,000 ' +
+        'recipients (400), or over CALLBACK_MAX_BODY_KB (413).',
       security: [{ sinchSignature: [] }, { sinchBasic: [] }],
       requestBody: {
         required: true,
@@ -71,6 +73,8 @@ const operationalPaths: ZodOpenApiPathsObject = {
         ...errorResponses([
           'INVALID_JSON',
           'VALIDATION_FAILED',
+          // Nested deeper than JSON_MAX_DEPTH, or more recipients than a batch holds.
+          'BAD_REQUEST',
           'UNAUTHORIZED',
           'PAYLOAD_TOO_LARGE',
           // A Content-Encoding the body parser cannot undo: no retry can make those bytes readable.

@@ -1,5 +1,6 @@
 import express, { type RequestHandler, Router } from 'express';
 import { AppError } from '../core/errors';
+import { verifyDepth } from '../http/json-limits';
 import { validate } from '../http/validate';
 import { idempotency, idempotencyOf } from '../idempotency';
 import type { Metrics } from '../metrics/metrics';
@@ -47,7 +48,11 @@ export function sendSmsRoutes(
       what: 'send',
     }),
     requireApiKey(apiKeys),
-    express.json({ limit: '128kb' }),
+    // Size as the bytes arrive, depth before parsing: the limits of http/json-limits.ts.
+    express.json({
+      limit: deps.config.limits.sendMaxBodyBytes,
+      verify: verifyDepth(deps.config.limits.jsonMaxDepth),
+    }),
     requestShape,
     // A replay answers before the limits: it sends nothing, so it must not count as a send.
     idempotency({

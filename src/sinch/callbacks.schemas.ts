@@ -41,11 +41,17 @@ const integer = z.union([
     .transform(Number),
 ]);
 
+/**
+ * A delivery code as it is stored: a 32-bit integer (PostgreSQL's `integer`). Sinch's codes are small;
+ * a larger one is kept as invalid, the same on both databases, rather than failing PostgreSQL forever.
+ */
+const storedCode = integer.pipe(z.number().int().min(-2_147_483_648).max(2_147_483_647));
+
 export const recipientDeliveryReportSchema = z.looseObject({
   type: z.enum(['recipient_delivery_report_sms', 'recipient_delivery_report_mms']),
   batch_id: stored(64),
   recipient: stored(32),
-  code: integer,
+  code: storedCode,
   status: stored(32),
   at: timestamp,
   operator_status_at: timestamp,
@@ -69,7 +75,7 @@ export const batchDeliveryReportSchema = z.looseObject({
   total_message_count: optional(integer),
   statuses: z.array(
     z.looseObject({
-      code: integer,
+      code: storedCode,
       status: stored(32),
       count: integer,
       // Present only when the batch asked for `full` reports.
