@@ -4,6 +4,7 @@ import { callbackRoutes } from './callbacks/callbacks.routes';
 import type { Config } from './config';
 import { consoleRoutes } from './console/console.routes';
 import type { Db } from './db/database';
+import { eventRoutes } from './events';
 import { healthRoutes, type Lifecycle } from './health/health.routes';
 import { answerOptions, methodNotAllowed } from './http/allowed-methods';
 import { errorHandler, notFound } from './http/error-handler';
@@ -66,6 +67,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(messagesRoutes({ ...deps, rateLimitStores }));
   app.use(optOutsRoutes({ ...deps, rateLimitStores }));
   app.use(statsRoutes(deps));
+  app.use(eventRoutes(deps));
   // The pages (API reference, console) set their own CSP: this origin only, no inline script.
   app.use(openApiRoutes(deps));
   app.use(consoleRoutes());

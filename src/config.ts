@@ -108,6 +108,20 @@ function toConfig(e: Env) {
     maxMessageParts: e.MAX_MESSAGE_PARTS,
     /** How long an Idempotency-Key is remembered. */
     idempotencyTtlMs: e.IDEMPOTENCY_TTL_HOURS * 3600 * 1000,
+    /** Events pushed to the application: where, signed how, retried how long (src/events). */
+    events: {
+      urls: e.EVENT_WEBHOOK_URLS ?? [],
+      secrets: e.EVENT_WEBHOOK_SECRET ?? [],
+      urlRules: { allowHttp: e.EVENT_ALLOW_HTTP, allowPrivate: e.EVENT_ALLOW_PRIVATE_ADDRESSES },
+      timeoutMs: e.EVENT_TIMEOUT_MS,
+      retryBaseMs: e.EVENT_RETRY_BASE_MS,
+      retryMaxDelayMs: 3600 * 1000,
+      retryForMs: e.EVENT_RETRY_FOR_SECONDS * 1000,
+      pauseAfterMs: e.EVENT_PAUSE_AFTER_SECONDS * 1000,
+      pollMs: e.EVENT_POLL_MS,
+      // Not settings: deliveries in flight at once per instance, and how many are claimed per look.
+      concurrency: 16,
+    },
     /** The sweep that asks Sinch about recipients whose report never came. */
     reconcile: {
       /** How often a sweep runs; 0 switches reconciliation off. */
@@ -144,6 +158,11 @@ function crossVariableErrors(env: Record<string, string | undefined>): string[] 
   const clash =
     optOut.success && optIn.success ? keywordClash(optOut.data ?? [], optIn.data ?? []) : undefined;
   if (clash) errors.push(`OPT_IN_KEYWORDS: ${clash} is also an opt-out keyword; a reply cannot mean both`);
+  const eventUrls = shape.EVENT_WEBHOOK_URLS.safeParse(env.EVENT_WEBHOOK_URLS);
+  const eventSecrets = shape.EVENT_WEBHOOK_SECRET.safeParse(env.EVENT_WEBHOOK_SECRET);
+  if (eventUrls.success && (eventUrls.data ?? []).length > 0 && eventSecrets.success && !eventSecrets.data) {
+    errors.push('EVENT_WEBHOOK_SECRET: required with EVENT_WEBHOOK_URLS, so that receivers can check events');
+  }
   const headersMs = shape.HTTP_HEADERS_TIMEOUT_MS.safeParse(env.HTTP_HEADERS_TIMEOUT_MS);
   const requestMs = shape.HTTP_REQUEST_TIMEOUT_MS.safeParse(env.HTTP_REQUEST_TIMEOUT_MS);
   if (headersMs.success && requestMs.success && requestMs.data < headersMs.data) {

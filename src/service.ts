@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
 import type { Config } from './config';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
+import { startDispatcher } from './events';
 import { createHttpServer } from './http/http-server';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics/metrics';
@@ -108,6 +109,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         )
       : undefined;
 
+  const dispatcher = startDispatcher({ db, settings: config.events, log: logger, metrics });
+
   return {
     server,
     db,
@@ -126,6 +129,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       }
       await reconciler?.stop();
       await rateLimitStores?.close();
+      await dispatcher.stop();
       await db.destroy();
     },
   };

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { newId } from '../core/ids';
 import type { Db, Handle } from '../db/database';
 import { isUnstorableValue, unstorableReason } from '../db/storage-errors';
-import { insertInbound } from '../inbound';
+import { emitInboundReceived, insertInbound } from '../inbound';
 import type { Logger } from '../logger';
 import type { OptOutRules } from '../opt-outs';
 import { applyInboundKeyword, optOutCodeHook } from '../opt-outs';
@@ -204,6 +204,7 @@ export async function applyCallback(
     case 'mo_binary':
     case 'mo_media':
       await insertInbound(trx, callback, now);
+      await emitInboundReceived(trx, callback, now);
       await applyInboundKeyword(trx, callback, now, rules, log);
       log.info(
         { inboundId: callback.id, from: callback.from, to: callback.to, type: callback.type },

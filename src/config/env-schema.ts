@@ -20,6 +20,7 @@ import {
   servicePlanId,
   trustProxy,
 } from './env-values';
+import { eventSettings } from './events-settings';
 import { limitSettings } from './limits-settings';
 
 export { SETTING_GROUPS, type SettingDoc, settingDocs } from './env-setting';
@@ -224,6 +225,7 @@ export const envSchema = z.object({
       'Delivery report codes that put the recipient on the opt-out list (257: "User opted out"), comma-separated; `none` switches it off.',
   }),
   ...limitSettings,
+  ...eventSettings,
 });
 
 export type Env = z.output<typeof envSchema>;

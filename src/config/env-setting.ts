@@ -8,6 +8,7 @@ export const SETTING_GROUPS = {
   sending: 'Sending and tracking',
   optOuts: 'Opt-outs',
   limits: 'Request limits and retention',
+  events: 'Events to your application',
 } as const;
 
 export type SettingDoc = {

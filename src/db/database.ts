@@ -25,6 +25,7 @@ import * as inboundUdh from './migrations/0009-inbound-udh';
 import * as rateLimitHits from './migrations/0010-rate-limit-hits';
 import * as dailyKeySendCounts from './migrations/0011-daily-key-send-counts';
 import * as callbackProblems from './migrations/0012-callback-problems';
+import * as events from './migrations/0013-events';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-rate-limit-hits': rateLimitHits,
   '0011-daily-key-send-counts': dailyKeySendCounts,
   '0012-callback-problems': callbackProblems,
+  '0013-events': events,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -16,7 +16,8 @@ export type NewMessage = Pick<
   | 'expire_at'
   | 'encoding'
   | 'parts'
->;
+> &
+  Partial<Pick<MessagesTable, 'status_callback_url'>>;
 
 type PendingValues = NewMessage & { now: string; pending: string; rank: number };
 

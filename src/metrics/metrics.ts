@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Every metric the service exposes at GET /metrics, in one registry per app. */
 export function createMetrics(options: { processMetrics: boolean }) {
@@ -61,6 +61,61 @@ export function createMetrics(options: { processMetrics: boolean }) {
       name: 'reconciliation_results_total',
       help: 'Recipients checked by the reconciliation sweep, by result.',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    ...eventMetrics(registers),
+  };
+}
+
+/** Events pushed to the application (src/events): per endpoint id (`message` for statusCallbackUrl) and type. */
+function eventMetrics(registers: Registry[]) {
+  const labelNames = ['endpoint', 'type'] as const;
+  return {
+    eventsCreated: new Counter({
+      name: 'sms_events_created_total',
+      help: 'Event deliveries queued, by endpoint and event type.',
+      labelNames,
+      registers,
+    }),
+    eventsDelivered: new Counter({
+      name: 'sms_events_delivered_total',
+      help: 'Events an endpoint answered 2xx.',
+      labelNames,
+      registers,
+    }),
+    eventsRetried: new Counter({
+      name: 'sms_events_retried_total',
+      help: 'Failed attempts that will be retried (timeout, connection error, 429, 5xx).',
+      labelNames,
+      registers,
+    }),
+    eventsFailed: new Counter({
+      name: 'sms_events_failed_total',
+      help: 'Events given up: another 4xx, a refused address, or retried for the whole retry time.',
+      labelNames,
+      registers,
+    }),
+    eventLatency: new Histogram({
+      name: 'sms_event_delivery_latency_seconds',
+      help: 'Time from an event happening to its endpoint answering 2xx, retries included.',
+      labelNames: ['endpoint'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
+      registers,
+    }),
+    endpointsPaused: new Counter({
+      name: 'sms_event_endpoints_paused_total',
+      help: 'Endpoints paused after failing for EVENT_PAUSE_AFTER_SECONDS.',
+      labelNames: ['endpoint'] as const,
+      registers,
+    }),
+    outboxDepth: new Gauge({
+      name: 'sms_events_outbox_depth',
+      help: 'Events not yet delivered or given up: deliveries pending plus events not yet queued.',
+      registers,
+    }),
+    outboxOldestSeconds: new Gauge({
+      name: 'sms_events_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest event still pending (0 when none).',
       registers,
     }),
   };

@@ -4,6 +4,7 @@ import { MSISDN_DIGITS, normalizeMsisdn } from '../core/msisdn';
 import { encodeCursor, type PageCursor } from '../core/pagination';
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db, Handle } from '../db/database';
+import { emitEvent } from '../events';
 import type { Logger } from '../logger';
 import type { InboundMessage } from '../sinch/callbacks.schemas';
 import type { RecipientUpdate, ReportHook } from '../tracking';
@@ -70,6 +71,18 @@ export async function recordOptOutChange(
       updated_at: now,
     });
   }
+  const data = {
+    msisdn: `+${change.msisdn}`,
+    action: change.action,
+    source: change.source,
+    reason: change.reason,
+    reference: change.reference,
+    occurredAt: change.occurredAt,
+    messageId: null,
+    batchId: change.source === 'delivery_code' ? change.reference : null,
+    clientReference: null,
+  };
+  await emitEvent(trx, 'opt_out.changed', data, now, `opt_out:${change.msisdn}:${change.eventKey}`);
   return 'applied';
 }
 

@@ -1,5 +1,6 @@
 import express, { type RequestHandler, Router } from 'express';
 import { AppError } from '../core/errors';
+import { checkCallbackUrl } from '../events';
 import { verifyDepth } from '../http/json-limits';
 import { validate } from '../http/validate';
 import { idempotency, idempotencyOf } from '../idempotency';
@@ -25,6 +26,20 @@ const requestShape: RequestHandler = (req, res, next) => {
   }
   next();
 };
+
+/** A caller-chosen URL for the message's events: signed with our secret, and no way into our network. */
+async function checkStatusCallback(deps: SendSmsDeps, url: string): Promise<void> {
+  const { events } = deps.config;
+  const problem =
+    events.secrets.length === 0
+      ? 'needs EVENT_WEBHOOK_SECRET set on the service, to sign the events'
+      : await checkCallbackUrl(url, events.urlRules);
+  if (problem) {
+    throw new AppError('VALIDATION_FAILED', `Invalid request body: statusCallbackUrl ${problem}.`, [
+      { field: 'statusCallbackUrl', problem },
+    ]);
+  }
+}
 
 export function sendSmsRoutes(
   deps: SendSmsDeps & { sendGuard: SendGuard; metrics: Metrics; rateLimitStores: RateLimitStores },
@@ -66,6 +81,7 @@ export function sendSmsRoutes(
       }
       const dryRun = res.locals.dryRun === true;
       const body = validate(sendSmsBodySchema, req.body);
+      if (body.statusCallbackUrl) await checkStatusCallback(deps, body.statusCallbackUrl);
       // Every refusal (opt-out, allow-list, limits, parts) is decided before anything is stored or sent.
       const plan = await planSend(deps, body, req.log, apiKeyIdOf(res));
       const cost = {

@@ -42,6 +42,16 @@ export const sendSmsBodySchema = z
       .optional(),
     sendAt: timestamp.optional(),
     expireAt: timestamp.optional(),
+    statusCallbackUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(2048)
+      .optional()
+      .meta({
+        description:
+          "Receives this message's events (signed like every event, see docs/events.md): https, and not " +
+          'an internal address, unless the service allows them.',
+        example: 'https://app.example.com/sms-events',
+      }),
   })
   .superRefine((body, ctx) => {
     if (body.expireAt === undefined) return;

@@ -98,6 +98,7 @@ export async function sendSms(
           expire_at: normalizeTimestamp(input.expireAt),
           encoding: target.encoding,
           parts: target.parts,
+          status_callback_url: input.statusCallbackUrl ?? null,
         },
         msisdns,
         new Date().toISOString(),

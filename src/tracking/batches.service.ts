@@ -1,6 +1,7 @@
 import { lockBatch } from '../core/locks';
 import type { Db } from '../db/database';
 import { inTransaction } from '../db/group-commit';
+import { emitEvent } from '../events';
 import type { Logger } from '../logger';
 import { sinchCallbackSchema } from '../sinch/callbacks.schemas';
 import * as messagesRepository from './messages.repository';
@@ -13,6 +14,7 @@ import {
   type ReportHook,
 } from './reports.service';
 import { SEND_STATUS } from './status';
+import { emitCompletedIfDone, emitStatusChanged } from './status-events';
 import * as waitingReports from './waiting-reports.repository';
 
 /**
@@ -30,6 +32,9 @@ export async function recordBatch(
     await lockBatch(trx, batch.id);
     await messagesRepository.markMessageSent(trx, message.id, batch, now);
     await recipientsRepository.markRecipientsSent(trx, message.id, now);
+    // Before the early reports are applied, so that the application hears "sent" first.
+    const sent = { messageId: message.id, batchId: batch.id, clientReference: message.clientReference };
+    await emitEvent(trx, 'message.sent', { ...sent, sentAt: now }, now, `sent:${message.id}`);
     let applied = 0;
     for (const row of await waitingReports.findUnmatchedCallbacks(trx, batch.id, message.clientReference)) {
       const parsed = sinchCallbackSchema.safeParse(JSON.parse(row.payload));
@@ -66,9 +71,18 @@ export async function markSendFailed(
   now: string,
 ): Promise<{ createdAt: string; recipients: number } | undefined> {
   return db.transaction().execute(async (trx) => {
-    const createdAt = await messagesRepository.markMessageFailed(trx, id, status, error, now);
+    const message = await messagesRepository.markMessageFailed(trx, id, status, error, now);
     const recipients = await recipientsRepository.markRecipientsFailed(trx, id, status, now);
-    return createdAt === undefined ? undefined : { createdAt, recipients };
+    if (message === undefined) return undefined;
+    const data = {
+      messageId: id,
+      batchId: message.batch_id,
+      clientReference: message.client_reference,
+      status,
+      error,
+    };
+    await emitEvent(trx, 'message.send_failed', data, now, `send_failed:${id}`);
+    return { createdAt: message.created_at, recipients };
   });
 }
 
@@ -92,6 +106,7 @@ export async function cancelRecipients(
     await messagesRepository.markCancelled(trx, message.id, requestedAt);
     const open = await recipientsRepository.findCancellableRecipients(trx, message.id);
     const now = new Date().toISOString();
+    const events = await messagesRepository.findEventContext(trx, message.id);
     for (const { msisdn } of open) {
       const update = {
         msisdn,
@@ -101,9 +116,11 @@ export async function cancelRecipients(
         operatorStatusAt: null,
       };
       const result = await recipientsRepository.applyRecipientUpdate(trx, message.id, update, now);
-      if (result === 'applied')
-        tally.finals.push({ status: 'Cancelled', code: CANCELLED_CODE, sentAt: message.sentAt });
+      if (result !== 'applied') continue;
+      tally.finals.push({ status: 'Cancelled', code: CANCELLED_CODE, sentAt: message.sentAt });
+      await emitStatusChanged(trx, events, update, now);
     }
+    if (tally.finals.length > 0) await emitCompletedIfDone(trx, events, now);
     return open.length;
   });
   return { cancelled, tally };
@@ -112,8 +129,11 @@ export async function cancelRecipients(
 /** The batch expired with no final report for the recipient: NoReport, unless something moved it on. */
 export async function markNoReport(db: Db, messageId: string, msisdn: string, now: string): Promise<boolean> {
   const update = { msisdn, status: SEND_STATUS.noReport, code: null, at: now, operatorStatusAt: null };
-  const result = await db
-    .transaction()
-    .execute((trx) => recipientsRepository.applyRecipientUpdate(trx, messageId, update, now));
-  return result === 'applied';
+  return db.transaction().execute(async (trx) => {
+    const result = await recipientsRepository.applyRecipientUpdate(trx, messageId, update, now);
+    if (result !== 'applied') return false;
+    const events = await messagesRepository.findEventContext(trx, messageId);
+    await emitStatusChanged(trx, events, update, now);
+    return true;
+  });
 }

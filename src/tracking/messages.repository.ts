@@ -10,7 +10,7 @@ import { SEND_STATUS } from './status';
 const messageByBatchId = preparedQuery((db, v: { batchId: string }) =>
   db
     .selectFrom('messages')
-    .select(['id', 'batch_id', 'created_at', 'send_at'])
+    .select(['id', 'batch_id', 'created_at', 'send_at', 'client_reference'])
     .where('batch_id', '=', v.batchId),
 );
 
@@ -19,7 +19,7 @@ export async function findMessageForReport(db: Handle, batchId: string, clientRe
   if (byBatch || !clientReference) return byBatch;
   const candidates = await db
     .selectFrom('messages')
-    .select(['id', 'batch_id', 'created_at', 'send_at'])
+    .select(['id', 'batch_id', 'created_at', 'send_at', 'client_reference'])
     .where('client_reference', '=', clientReference)
     .where('batch_id', 'is', null)
     // Only a send that may have reached Sinch can own a batch: not one Sinch refused.
@@ -85,22 +85,31 @@ export async function markMessageSent(
   await markSent(trx, { id, batchId: batch.id, expireAt: batch.expireAt, now, sent: SEND_STATUS.sent });
 }
 
-/** Sinch refused or failed: the row keeps the error. When the message was stored; undefined if no longer pending. */
+/** Sinch refused or failed: the row keeps the error. The message as stored; undefined if no longer pending. */
 export async function markMessageFailed(
   trx: Handle,
   id: string,
   status: string,
   error: { code: string; text: string },
   now: string,
-): Promise<string | undefined> {
-  const message = await trx
+) {
+  return trx
     .updateTable('messages')
     .set({ send_status: status, error_code: error.code, error_text: error.text, updated_at: now })
     .where('id', '=', id)
     .where('send_status', '=', SEND_STATUS.pending)
-    .returning('created_at')
+    .returning(['created_at', 'batch_id', 'client_reference'])
     .executeTakeFirst();
-  return message?.created_at;
+}
+
+/** What a message's events carry, for the paths that do not have it at hand (cancel, the sweep). */
+export async function findEventContext(db: Handle, messageId: string) {
+  const row = await db
+    .selectFrom('messages')
+    .select(['batch_id', 'client_reference'])
+    .where('id', '=', messageId)
+    .executeTakeFirst();
+  return { messageId, batchId: row?.batch_id ?? null, clientReference: row?.client_reference ?? null };
 }
 
 /** Stamps the first cancellation; a repeated one keeps the first time. */

@@ -13,6 +13,7 @@ import {
 import * as messagesRepository from './messages.repository';
 import { applyRecipientUpdate, type RecipientUpdate } from './recipients.repository';
 import { isFinal } from './status';
+import { emitCompletedIfDone, emitStatusChanged } from './status-events';
 
 export type DeliveryReport = RecipientDeliveryReport | BatchDeliveryReport;
 
@@ -118,12 +119,20 @@ export async function applyReport(
   }
 
   let applied = false;
+  let finalApplied = false;
+  const events = {
+    messageId: message.id,
+    batchId: report.batch_id,
+    clientReference: message.client_reference,
+  };
   const updates = recipientUpdates(report);
   for (const update of updates) {
     const result = await applyRecipientUpdate(trx, message.id, update, now);
     applied ||= result === 'applied';
+    if (result === 'applied') await emitStatusChanged(trx, events, update, now);
     if (result === 'ignored') tally.ignored += 1;
     if (result === 'applied' && isFinal(update.status)) {
+      finalApplied = true;
       // A scheduled batch leaves at send_at: the time to its final status counts from then.
       tally.finals.push({
         status: update.status,
@@ -136,6 +145,7 @@ export async function applyReport(
     if (result === 'unknown_recipient') log.warn(line, 'report names a recipient the message does not have');
     else log.info(line, 'delivery status');
   }
+  if (finalApplied) await emitCompletedIfDone(trx, events, now);
   await hook?.(trx, report.batch_id, updates, now, log);
   return { outcome: applied ? 'applied' : 'ignored', tally };
 }

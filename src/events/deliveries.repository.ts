@@ -1,0 +1,233 @@
+import { PostgresAdapter, sql } from 'kysely';
+import { newId } from '../core/ids';
+import type { Db, Handle } from '../db/database';
+import type { EventType } from './events.schemas';
+
+/** The outbox's delivering side: queuing an event per endpoint, claiming what is due, recording attempts. */
+
+export const MESSAGE_ENDPOINT = 'message';
+
+type Endpoint = { id: string; url: string; event_types: string | null };
+
+export type Queued = { endpointId: string; type: string };
+
+/**
+ * Queues a delivery of each event not yet queued for every endpoint that takes its type, and for its
+ * message's statusCallbackUrl. In event order, one instance at a time (an advisory lock on PostgreSQL),
+ * so deliveries of one message are queued in the order its events happened.
+ */
+export async function fanOut(db: Db, now: string, retryUntil: string, limit: number): Promise<Queued[]> {
+  return db.transaction().execute(async (trx) => {
+    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      const { rows } = await sql<{ ok: boolean }>`
+        select pg_try_advisory_xact_lock(hashtext('sms-events-fan-out')) as ok`.execute(trx);
+      if (!rows[0]?.ok) return [];
+    }
+    const events = await trx
+      .selectFrom('events')
+      .select(['seq', 'id', 'type', 'message_id'])
+      .where('fanned_out', '=', 0)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    if (events.length === 0) return [];
+    const endpoints: Endpoint[] = await trx
+      .selectFrom('event_endpoints')
+      .select(['id', 'url', 'event_types'])
+      .execute();
+    const messageIds = [...new Set(events.flatMap((e) => (e.message_id ? [e.message_id] : [])))];
+    const ownUrls = new Map<string, string>();
+    if (messageIds.length > 0) {
+      const rows = await trx
+        .selectFrom('messages')
+        .select(['id', 'status_callback_url'])
+        .where('id', 'in', messageIds)
+        .where('status_callback_url', 'is not', null)
+        .execute();
+      for (const row of rows) if (row.status_callback_url) ownUrls.set(row.id, row.status_callback_url);
+    }
+    const queued: Queued[] = [];
+    const rows = events.flatMap((event) => {
+      const targets = endpoints
+        .filter((e) => e.event_types === null || (JSON.parse(e.event_types) as string[]).includes(event.type))
+        .map((e) => ({ id: e.id, url: e.url }));
+      const own = event.message_id ? ownUrls.get(event.message_id) : undefined;
+      if (own) targets.push({ id: MESSAGE_ENDPOINT, url: own });
+      return targets.map((target) => {
+        queued.push({ endpointId: target.id, type: event.type });
+        return {
+          id: newId(),
+          event_id: event.id,
+          event_seq: event.seq,
+          endpoint_id: target.id,
+          order_key: event.message_id ?? '',
+          url: target.url,
+          status: 'pending',
+          next_attempt_at: now,
+          retry_until: retryUntil,
+          created_at: now,
+        };
+      });
+    });
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx
+        .insertInto('event_deliveries')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing())
+        .execute();
+    }
+    await trx
+      .updateTable('events')
+      .set({ fanned_out: 1 })
+      .where(
+        'seq',
+        'in',
+        events.map((e) => e.seq),
+      )
+      .execute();
+    return queued;
+  });
+}
+
+export type Claimed = {
+  id: string;
+  eventId: string;
+  type: EventType;
+  endpointId: string;
+  url: string;
+  attempts: number;
+  retryUntil: string;
+  payload: string;
+  eventCreatedAt: string;
+  /** The endpoint's own secrets (JSON), null for configured endpoints and statusCallbackUrl. */
+  secrets: string | null;
+};
+
+/**
+ * Claims deliveries that are due, each the earliest still pending for its endpoint and message (a later
+ * event waits while an earlier one is retried), under a lease: an instance that dies mid-delivery gives
+ * its claims back when the lease runs out. Each is claimed by a conditional UPDATE, so of two instances
+ * reading the same candidate only one gets it.
+ */
+export async function claimDue(
+  db: Db,
+  owner: string,
+  now: string,
+  leaseUntil: string,
+  limit: number,
+): Promise<Claimed[]> {
+  if (limit <= 0) return [];
+  const candidates = await db
+    .selectFrom('event_deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .leftJoin('event_endpoints as p', 'p.id', 'd.endpoint_id')
+    .select([
+      'd.id',
+      'd.event_id as eventId',
+      'e.type',
+      'd.endpoint_id as endpointId',
+      'd.url',
+      'd.attempts',
+      'd.retry_until as retryUntil',
+      'e.payload',
+      'e.created_at as eventCreatedAt',
+      'p.secrets',
+    ])
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', now)]))
+    .where('p.paused_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('event_deliveries as o')
+            .select('o.id')
+            .whereRef('o.endpoint_id', '=', 'd.endpoint_id')
+            .whereRef('o.order_key', '=', 'd.order_key')
+            .where('o.status', '=', 'pending')
+            .whereRef('o.event_seq', '<', 'd.event_seq'),
+        ),
+      ),
+    )
+    .orderBy('d.event_seq')
+    .limit(limit)
+    .execute();
+  const claimed: Claimed[] = [];
+  for (const candidate of candidates) {
+    const result = await db
+      .updateTable('event_deliveries')
+      .set({ lease_owner: owner, lease_until: leaseUntil })
+      .where('id', '=', candidate.id)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1)
+      claimed.push({ ...candidate, type: candidate.type as EventType });
+  }
+  return claimed;
+}
+
+export type AttemptRecord = {
+  status: 'delivered' | 'pending' | 'failed';
+  statusCode: number | null;
+  error: string | null;
+  ms: number;
+  nextAttemptAt: string;
+};
+
+/** Writes the attempt and what it means for the delivery, only while this instance still holds the lease. */
+export async function recordAttempt(
+  db: Handle,
+  delivery: Claimed,
+  owner: string,
+  attempt: AttemptRecord,
+  now: string,
+): Promise<boolean> {
+  const updated = await db
+    .updateTable('event_deliveries')
+    .set({
+      status: attempt.status,
+      attempts: delivery.attempts + 1,
+      next_attempt_at: attempt.nextAttemptAt,
+      last_status_code: attempt.statusCode,
+      last_error: attempt.error,
+      lease_owner: null,
+      lease_until: null,
+      done_at: attempt.status === 'pending' ? null : now,
+    })
+    .where('id', '=', delivery.id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  await db
+    .insertInto('event_attempts')
+    .values({
+      id: newId(),
+      delivery_id: delivery.id,
+      event_id: delivery.eventId,
+      endpoint_id: delivery.endpointId,
+      attempted_at: now,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      duration_ms: attempt.ms,
+    })
+    .execute();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+/** Deliveries not finished plus events not yet queued, and the oldest of them. */
+export async function outboxBacklog(db: Db): Promise<{ depth: number; oldest: string | null }> {
+  const pending = await db
+    .selectFrom('event_deliveries')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  const unqueued = await db
+    .selectFrom('events')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .where('fanned_out', '=', 0)
+    .executeTakeFirst();
+  const oldest = [pending?.oldest, unqueued?.oldest]
+    .filter((v): v is string => typeof v === 'string')
+    .sort()[0];
+  return { depth: Number(pending?.n ?? 0) + Number(unqueued?.n ?? 0), oldest: oldest ?? null };
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics/metrics';
+import {
+  type AttemptRecord,
+  type Claimed,
+  claimDue,
+  fanOut,
+  MESSAGE_ENDPOINT,
+  outboxBacklog,
+  recordAttempt,
+} from './deliveries.repository';
+import { markEndpointFailing, markEndpointHealthy, syncConfigEndpoints } from './endpoints.repository';
+import { type PostResult, postEvent } from './event-post';
+import { signEvent } from './event-signing';
+
+export type EventSettings = Config['events'];
+
+export type Dispatcher = {
+  /** Look at the outbox now rather than at the next poll. */
+  kick(): void;
+  /** Stops polling and waits for the deliveries in flight. */
+  stop(): Promise<void>;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What an answer means: 2xx delivered; a timeout, no connection, 429 or 5xx retried; anything else failed. */
+export function classify(result: Pick<PostResult, 'status' | 'error'>): 'delivered' | 'retry' | 'failed' {
+  const { status, error } = result;
+  if (status === null) return error?.startsWith('refused') ? 'failed' : 'retry';
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 429 || status >= 500) return 'retry';
+  return 'failed';
+}
+
+/** Exponential back-off with jitter: base × 2^(attempt−1), capped, then 50–100 % of it. */
+export function backoffMs(attempt: number, settings: Pick<EventSettings, 'retryBaseMs' | 'retryMaxDelayMs'>) {
+  const full = Math.min(settings.retryMaxDelayMs, settings.retryBaseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(full * (0.5 + Math.random() * 0.5));
+}
+
+/**
+ * Delivers the outbox: queues each new event for its endpoints, then posts what is due, a bounded
+ * number at a time, each signed, timed out and retried by the rules above. Runs on timers beside the
+ * HTTP server: nothing here is on a request's path, and a receiver that hangs holds only its own slot.
+ */
+export function startDispatcher(deps: {
+  db: Db;
+  settings: EventSettings;
+  log: Logger;
+  metrics: Metrics;
+}): Dispatcher {
+  const { db, settings, log, metrics } = deps;
+  const owner = randomUUID();
+  const inFlight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let again = false;
+  let lastBacklogAt = 0;
+  const ready = syncConfigEndpoints(db, settings.urls, iso(Date.now())).catch((err) =>
+    log.error({ err }, 'could not store the endpoints of EVENT_WEBHOOK_URLS'),
+  );
+
+  async function deliver(delivery: Claimed): Promise<void> {
+    const labels = { endpoint: delivery.endpointId, type: delivery.type };
+    const secrets = delivery.secrets ? (JSON.parse(delivery.secrets) as string[]) : settings.secrets;
+    const result: PostResult =
+      secrets.length === 0
+        ? { status: null, error: 'refused: no secret to sign with', ms: 0 }
+        : await postEvent(
+            delivery.url,
+            delivery.payload,
+            signEvent(delivery.eventId, new Date(), delivery.payload, secrets),
+            {
+              timeoutMs: settings.timeoutMs,
+              rules: settings.urlRules,
+            },
+          );
+    const nowMs = Date.now();
+    const now = iso(nowMs);
+    let kind = classify(result);
+    if (kind === 'retry' && nowMs >= Date.parse(delivery.retryUntil)) kind = 'failed';
+    const attempt: AttemptRecord = {
+      status: kind === 'retry' ? 'pending' : kind,
+      statusCode: result.status,
+      error: result.error,
+      ms: result.ms,
+      nextAttemptAt: kind === 'retry' ? iso(nowMs + backoffMs(delivery.attempts + 1, settings)) : now,
+    };
+    const line = { eventId: delivery.eventId, endpoint: delivery.endpointId, type: delivery.type, ...result };
+    const paused = await db.transaction().execute(async (trx) => {
+      const held = await recordAttempt(trx, delivery, owner, attempt, now);
+      if (!held) log.warn(line, 'event delivery finished after its lease ran out');
+      if (delivery.endpointId === MESSAGE_ENDPOINT) return false;
+      if (kind === 'delivered') {
+        await markEndpointHealthy(trx, delivery.endpointId);
+        return false;
+      }
+      const pauseBefore = settings.pauseAfterMs > 0 ? iso(nowMs - settings.pauseAfterMs) : null;
+      return markEndpointFailing(trx, delivery.endpointId, now, pauseBefore);
+    });
+    if (kind === 'delivered') {
+      metrics.eventsDelivered.inc(labels);
+      metrics.eventLatency.observe(
+        { endpoint: delivery.endpointId },
+        (nowMs - Date.parse(delivery.eventCreatedAt)) / 1000,
+      );
+      log.debug(line, 'event delivered');
+    } else if (kind === 'retry') {
+      metrics.eventsRetried.inc(labels);
+      log.info({ ...line, nextAttemptAt: attempt.nextAttemptAt }, 'event delivery failed; will retry');
+    } else {
+      metrics.eventsFailed.inc(labels);
+      log.warn(line, 'event delivery given up');
+    }
+    if (paused) {
+      metrics.endpointsPaused.inc({ endpoint: delivery.endpointId });
+      log.error(
+        { endpoint: delivery.endpointId, pauseAfterSeconds: settings.pauseAfterMs / 1000 },
+        'event endpoint paused: it kept failing; POST /event-endpoints/{id}/resume resumes it',
+      );
+    }
+  }
+
+  async function tick(): Promise<void> {
+    await ready;
+    const nowMs = Date.now();
+    for (;;) {
+      const queued = await fanOut(db, iso(nowMs), iso(nowMs + settings.retryForMs), 500);
+      for (const q of queued) metrics.eventsCreated.inc({ endpoint: q.endpointId, type: q.type });
+      if (queued.length < 500) break;
+    }
+    const room = settings.concurrency - inFlight.size;
+    const leaseUntil = iso(nowMs + 2 * settings.timeoutMs + 1000);
+    for (const delivery of await claimDue(db, owner, iso(nowMs), leaseUntil, room)) {
+      const job: Promise<void> = deliver(delivery)
+        .catch((err) => log.error({ err, eventId: delivery.eventId }, 'event delivery could not be recorded'))
+        .finally(() => {
+          inFlight.delete(job);
+          kick();
+        });
+      inFlight.add(job);
+    }
+    if (nowMs - lastBacklogAt >= 2000) {
+      lastBacklogAt = nowMs;
+      const backlog = await outboxBacklog(db);
+      metrics.outboxDepth.set(backlog.depth);
+      metrics.outboxOldestSeconds.set(
+        backlog.oldest ? Math.max(0, (nowMs - Date.parse(backlog.oldest)) / 1000) : 0,
+      );
+    }
+  }
+
+  function run(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = tick()
+      .catch((err) => log.error({ err }, 'event dispatcher pass failed'))
+      .finally(() => {
+        running = undefined;
+        if (stopped) return;
+        if (again) {
+          again = false;
+          setImmediate(run);
+        } else {
+          timer = setTimeout(run, settings.pollMs);
+        }
+      });
+  }
+
+  function kick(): void {
+    if (!stopped) run();
+  }
+
+  timer = setTimeout(run, 0);
+  return {
+    kick,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { Db, Handle } from '../db/database';
+import type { EventEndpointsTable } from '../db/schema';
+
+/** The endpoints events go to: those registered by POST /event-endpoints and those of EVENT_WEBHOOK_URLS. */
+
+export type EndpointRow = EventEndpointsTable;
+
+/** An endpoint of EVENT_WEBHOOK_URLS has an id derived from its URL, the same on every instance. */
+export const configEndpointId = (url: string) =>
+  `cfg_${createHash('sha256').update(url).digest('hex').slice(0, 20)}`;
+
+/** Makes the configured endpoints rows (their pause state is shared by instances); drops ones no longer set. */
+export async function syncConfigEndpoints(db: Db, urls: readonly string[], now: string): Promise<void> {
+  const ids = urls.map(configEndpointId);
+  await db.transaction().execute(async (trx) => {
+    for (const [i, url] of urls.entries()) {
+      await trx
+        .insertInto('event_endpoints')
+        .values({
+          id: ids[i] as string,
+          url,
+          secrets: null,
+          event_types: null,
+          source: 'config',
+          description: 'EVENT_WEBHOOK_URLS',
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
+    let stale = trx.deleteFrom('event_endpoints').where('source', '=', 'config');
+    if (ids.length > 0) stale = stale.where('id', 'not in', ids);
+    await stale.execute();
+  });
+}
+
+export async function insertEndpoint(db: Handle, row: EndpointRow): Promise<void> {
+  await db.insertInto('event_endpoints').values(row).execute();
+}
+
+export function listEndpoints(db: Handle): Promise<EndpointRow[]> {
+  return db.selectFrom('event_endpoints').selectAll().orderBy('created_at').orderBy('id').execute();
+}
+
+export function findEndpoint(db: Handle, id: string): Promise<EndpointRow | undefined> {
+  return db.selectFrom('event_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Removes an endpoint; what was still pending for it is given up. */
+export async function deleteEndpoint(db: Db, id: string, now: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx.deleteFrom('event_endpoints').where('id', '=', id).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) return false;
+    await trx
+      .updateTable('event_deliveries')
+      .set({ status: 'failed', last_error: 'endpoint deleted', done_at: now, lease_owner: null })
+      .where('endpoint_id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+    return true;
+  });
+}
+
+/** Ends a pause: the endpoint's pending events are due at once, with a fresh retry time. */
+export async function resumeEndpoint(db: Db, id: string, now: string, retryUntil: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('event_endpoints')
+      .set({ paused_at: null, failing_since: null })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await trx
+      .updateTable('event_deliveries')
+      .set({ next_attempt_at: now, retry_until: retryUntil })
+      .where('endpoint_id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+    return true;
+  });
+}
+
+/** A success clears the endpoint's failing time. */
+export async function markEndpointHealthy(db: Handle, id: string): Promise<void> {
+  await db
+    .updateTable('event_endpoints')
+    .set({ failing_since: null })
+    .where('id', '=', id)
+    .where('failing_since', 'is not', null)
+    .execute();
+}
+
+/**
+ * A failure starts the endpoint's failing time; failing since before `pauseBefore` pauses it. True when
+ * this call paused it.
+ */
+export async function markEndpointFailing(
+  db: Handle,
+  id: string,
+  now: string,
+  pauseBefore: string | null,
+): Promise<boolean> {
+  await db
+    .updateTable('event_endpoints')
+    .set({ failing_since: now })
+    .where('id', '=', id)
+    .where('failing_since', 'is', null)
+    .execute();
+  if (pauseBefore === null) return false;
+  const paused = await db
+    .updateTable('event_endpoints')
+    .set({ paused_at: now })
+    .where('id', '=', id)
+    .where('paused_at', 'is', null)
+    .where('failing_since', '<=', pauseBefore)
+    .executeTakeFirst();
+  return Number(paused.numUpdatedRows) > 0;
+}

@@ -1,0 +1,99 @@
+import type { LookupAddress } from 'node:dns';
+import { lookup } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isInternalAddress, type UrlRules } from './url-guard';
+
+export type PostResult = { status: number | null; error: string | null; ms: number };
+
+/**
+ * POSTs one event. The host is resolved here and the address actually connected to is checked, so a
+ * name that passed at registration cannot be re-pointed at our own network afterwards (DNS rebinding).
+ * The answer's body is read and dropped (at most 64 KiB): only the status counts.
+ */
+export function postEvent(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  { timeoutMs, rules }: { timeoutMs: number; rules: UrlRules },
+): Promise<PostResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (status: number | null, error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ status, error, ms: elapsed() });
+    };
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      finish(null, 'invalid URL');
+      return;
+    }
+    if (target.protocol !== 'https:' && !(rules.allowHttp && target.protocol === 'http:')) {
+      finish(null, `refused: ${target.protocol} is not allowed`);
+      return;
+    }
+    const client = target.protocol === 'https:' ? https : http;
+    const request = client.request(target, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'user-agent': 'sinch-sms-dlr-events/1',
+      },
+      lookup: guardedLookup(rules),
+    });
+    const timer = setTimeout(() => {
+      finish(null, `timeout after ${timeoutMs} ms`);
+      request.destroy();
+    }, timeoutMs);
+    request.on('response', (res) => {
+      let read = 0;
+      res.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        if (read > 65_536) res.destroy();
+      });
+      res.on('end', () => finish(res.statusCode ?? null, null));
+      res.on('close', () => finish(res.statusCode ?? null, null));
+      res.on('error', () => finish(res.statusCode ?? null, null));
+    });
+    request.on('error', (err) => finish(null, err.message));
+    request.end(body);
+  });
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** dns.lookup, then the same address rules as at registration, on what will be connected to. */
+function guardedLookup(rules: UrlRules) {
+  return (hostname: string, options: object, callback: LookupCallback) => {
+    lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const list = addresses as LookupAddress[];
+      const refused = rules.allowPrivate ? undefined : list.find((a) => isInternalAddress(a.address));
+      if (refused) {
+        const error: NodeJS.ErrnoException = new Error(
+          `refused: ${hostname} resolves to ${refused.address}, an internal address`,
+        );
+        error.code = 'EREFUSED_ADDRESS';
+        return callback(error, []);
+      }
+      const all = (options as { all?: boolean }).all;
+      if (all) return callback(null, list);
+      const first = list[0];
+      if (!first) return callback(new Error(`${hostname} has no address`), []);
+      return callback(null, first.address, first.family);
+    });
+  };
+}

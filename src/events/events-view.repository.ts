@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import type { Db } from '../db/database';
+import type { listEventsQuery } from './events-api.schemas';
+
+/** Events with their deliveries and attempts, newest first, for GET /events. */
+export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>) {
+  let events = db
+    .selectFrom('events')
+    .select(['seq', 'id', 'type', 'message_id', 'payload', 'created_at'])
+    .orderBy('seq', 'desc')
+    .limit(query.limit);
+  if (query.messageId) events = events.where('message_id', '=', query.messageId);
+  if (query.type) events = events.where('type', '=', query.type);
+  if (query.status) {
+    const status = query.status;
+    events = events.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('event_deliveries as d')
+          .select('d.id')
+          .whereRef('d.event_id', '=', 'events.id')
+          .where('d.status', '=', status),
+      ),
+    );
+  }
+  const rows = await events.execute();
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const deliveries = await db
+    .selectFrom('event_deliveries')
+    .select(['id', 'event_id', 'endpoint_id', 'url', 'status', 'next_attempt_at'])
+    .where('event_id', 'in', ids)
+    .orderBy('created_at')
+    .execute();
+  const attempts = await db
+    .selectFrom('event_attempts')
+    .select(['delivery_id', 'attempted_at', 'status_code', 'error', 'duration_ms'])
+    .where('event_id', 'in', ids)
+    .orderBy('attempted_at')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    type: row.type,
+    messageId: row.message_id,
+    createdAt: row.created_at,
+    payload: JSON.parse(row.payload) as unknown,
+    deliveries: deliveries
+      .filter((d) => d.event_id === row.id)
+      .map((d) => ({
+        endpointId: d.endpoint_id,
+        url: d.url,
+        status: d.status as 'pending' | 'delivered' | 'failed',
+        attempts: attempts
+          .filter((a) => a.delivery_id === d.id)
+          .map((a) => ({
+            at: a.attempted_at,
+            statusCode: a.status_code,
+            error: a.error,
+            durationMs: a.duration_ms,
+          })),
+        nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
+      })),
+  }));
+}
+
+/** Queues every delivery of the event again, with a fresh retry time; undefined when no such event. */
+export async function redeliverEvent(db: Db, id: string, now: string, retryUntil: string) {
+  const event = await db.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
+  if (!event) return undefined;
+  const result = await db
+    .updateTable('event_deliveries')
+    .set({ status: 'pending', next_attempt_at: now, retry_until: retryUntil, done_at: null })
+    .where('event_id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import { newId } from '../core/ids';
+import type { Handle } from '../db/database';
+import { preparedQuery } from '../db/prepared';
+import type { Event, EventData, EventType } from './events.schemas';
+
+/**
+ * The outbox's writing side: an event is one prepared INSERT in the transaction of the change that
+ * caused it, so it commits (or rolls back) with that change. Delivery happens later, off the request
+ * path (dispatcher.ts).
+ */
+
+type OutboxRow = {
+  id: string;
+  type: string;
+  messageId: string | null;
+  dedupeKey: string | null;
+  payload: string;
+  now: string;
+};
+
+const insertEvent = preparedQuery((db, v: OutboxRow) =>
+  db
+    .insertInto('events')
+    .values({
+      id: v.id,
+      type: v.type,
+      message_id: v.messageId,
+      dedupe_key: v.dedupeKey,
+      payload: v.payload,
+      created_at: v.now,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+);
+
+/** The same insert, only when every recipient of the message is final (status_rank 4). */
+const insertIfCompleted = preparedQuery((db, v: OutboxRow) =>
+  db
+    .insertInto('events')
+    .columns(['id', 'type', 'message_id', 'dedupe_key', 'payload', 'created_at'])
+    .expression(
+      db
+        .selectNoFrom([
+          sql<string>`${v.id}`.as('id'),
+          sql<string>`${v.type}`.as('type'),
+          sql<string>`${v.messageId}`.as('message_id'),
+          sql<string>`${v.dedupeKey}`.as('dedupe_key'),
+          sql<string>`${v.payload}`.as('payload'),
+          sql<string>`${v.now}`.as('created_at'),
+        ])
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('recipients')
+                .select('msisdn')
+                .where('message_id', '=', v.messageId as string)
+                .where('status_rank', '<', 4),
+            ),
+          ),
+        ),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+);
+
+function row<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  now: string,
+  dedupeKey: string | null,
+): OutboxRow {
+  const id = `evt_${newId().replaceAll('-', '')}`;
+  const event: Event<T> = { id, type, timestamp: now, data };
+  const messageId = 'messageId' in data && typeof data.messageId === 'string' ? data.messageId : null;
+  return { id, type, messageId, dedupeKey, payload: JSON.stringify(event), now };
+}
+
+/** Writes one event to the outbox in the caller's transaction; a repeated `dedupeKey` writes nothing. */
+export async function emitEvent<T extends EventType>(
+  trx: Handle,
+  type: T,
+  data: EventData<T>,
+  now: string,
+  dedupeKey: string | null = null,
+): Promise<void> {
+  await insertEvent(trx, row(type, data, now, dedupeKey));
+}
+
+/** `message.completed`, written once, and only if no recipient of the message is still open. */
+export async function emitIfCompleted(
+  trx: Handle,
+  message: { messageId: string; batchId: string | null; clientReference: string | null },
+  now: string,
+): Promise<void> {
+  const data = { ...message, completedAt: now };
+  await insertIfCompleted(trx, row('message.completed', data, now, `completed:${message.messageId}`));
+}

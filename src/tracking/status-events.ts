@@ -1,0 +1,39 @@
+import type { Handle } from '../db/database';
+import { emitEvent, emitIfCompleted } from '../events';
+import type { RecipientUpdate } from './recipients.repository';
+import { isFinal } from './status';
+
+/**
+ * The events a status change causes, written to the outbox in the change's own transaction: one
+ * prepared insert each. Every path that changes a status (a report, a cancel, the sweep, a send)
+ * calls these from this folder, so no status change can miss its event.
+ */
+export type EventContext = { messageId: string; batchId: string | null; clientReference: string | null };
+
+/** `message.status_changed` for one recipient update that was applied. */
+export function emitStatusChanged(
+  trx: Handle,
+  context: EventContext,
+  update: RecipientUpdate,
+  now: string,
+): Promise<void> {
+  return emitEvent(
+    trx,
+    'message.status_changed',
+    {
+      ...context,
+      recipient: `+${update.msisdn}`,
+      status: update.status,
+      code: update.code,
+      at: update.at,
+      operatorStatusAt: update.operatorStatusAt,
+      final: isFinal(update.status),
+    },
+    now,
+  );
+}
+
+/** `message.completed` once no recipient is open; call it after a final status was applied. */
+export function emitCompletedIfDone(trx: Handle, context: EventContext, now: string): Promise<void> {
+  return emitIfCompleted(trx, context, now);
+}
