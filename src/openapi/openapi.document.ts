@@ -9,6 +9,7 @@ import {
 } from '../sinch/callbacks.schemas';
 import { SIGNATURE_HEADERS } from '../sinch/signing';
 import { errorResponses, SERVER_CODES } from './openapi.errors';
+import { eventPaths, eventWebhooks } from './openapi.event-paths';
 import { apiPaths } from './openapi.paths';
 
 /** Kept equal to package.json's version by test/openapi.document.test.ts. */
@@ -181,10 +182,12 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       { name: 'Sending' },
       { name: 'Messages' },
       { name: 'Opt-outs' },
+      { name: 'Events', description: 'Events pushed to your application (docs/events.md).' },
       { name: 'Callbacks', description: 'What Sinch posts to the service.' },
       { name: 'Operations' },
     ],
-    paths: { ...apiPaths, ...operationalPaths },
+    paths: { ...apiPaths, ...eventPaths, ...operationalPaths },
+    webhooks: eventWebhooks,
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },

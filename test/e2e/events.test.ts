@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config';
 import { eventSchema } from '../../src/events/events.schemas';
-import { startEventReceiver, TEST_EVENT_SECRET } from '../helpers/event-receiver';
+import { startEventReceiver, withEvents } from '../helpers/event-receiver';
 import { startPair } from './harness';
-
-/** Events on, to loopback receivers, with short retries: what the tests of delivery need. */
-export const withEvents =
-  (urls: string[], over: Partial<Config['events']> = {}) =>
-  (c: Config): Config => ({
-    ...c,
-    events: {
-      ...c.events,
-      urls,
-      secrets: [TEST_EVENT_SECRET],
-      urlRules: { allowHttp: true, allowPrivate: true },
-      retryBaseMs: 20,
-      pollMs: 20,
-      timeoutMs: 1_000,
-      ...over,
-    },
-  });
 
 const statusesOf = (events: Array<{ type: string; body: { data: { status?: string } } }>) =>
   events.map((e) => (e.type === 'message.status_changed' ? `${e.type} ${e.body.data.status}` : e.type));

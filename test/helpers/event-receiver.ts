@@ -2,9 +2,27 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { onTestFinished } from 'vitest';
+import type { Config } from '../../src/config';
 
 /** A Standard Webhooks secret for tests: obviously not a real one. */
 export const TEST_EVENT_SECRET = `whsec_${Buffer.from('test-event-secret-not-real-0000').toString('base64')}`;
+
+/** Events on, to loopback receivers, with short retries: what the tests of delivery need. */
+export const withEvents =
+  (urls: string[], over: Partial<Config['events']> = {}) =>
+  (c: Config): Config => ({
+    ...c,
+    events: {
+      ...c.events,
+      urls,
+      secrets: [TEST_EVENT_SECRET],
+      urlRules: { allowHttp: true, allowPrivate: true },
+      retryBaseMs: 20,
+      pollMs: 20,
+      timeoutMs: 1_000,
+      ...over,
+    },
+  });
 
 export type Received = {
   id: string;
@@ -29,12 +47,14 @@ export async function startEventReceiver(options: { secret?: string; respond?: R
   /** Events answered 2xx, in order. */
   accepted(): Received[];
   respond: { current: Responder };
+  /** Verify with another secret from now on (one shown by POST /event-endpoints). */
+  useSecret(secret: string): void;
   waitFor(done: (accepted: Received[]) => boolean, timeoutMs?: number): Promise<Received[]>;
   /** Until `n` requests came, whatever was answered. */
   waitForAny(n: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }> {
-  const webhook = new Webhook(options.secret ?? TEST_EVENT_SECRET);
+  let webhook = new Webhook(options.secret ?? TEST_EVENT_SECRET);
   const received: Received[] = [];
   const respond = { current: options.respond ?? (() => 200) };
   const hanging: IncomingMessage[] = [];
@@ -76,6 +96,9 @@ export async function startEventReceiver(options: { secret?: string; respond?: R
     accepted,
     respond,
     close,
+    useSecret: (secret) => {
+      webhook = new Webhook(secret);
+    },
     async waitForAny(n, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < n) {

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { eventSchema } from '../events/events.schemas';
+import {
+  createdEndpointSchema,
+  createEndpointBody,
+  endpointIdParam,
+  endpointListSchema,
+  endpointSchema,
+  eventIdParam,
+  eventListSchema,
+  listEventsQuery,
+  redeliveredSchema,
+} from '../events/events-api.schemas';
+import { errorResponses, SERVER_CODES } from './openapi.errors';
+
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const tags = ['Events'];
+
+/** /event-endpoints and /events: where events go, and what became of each. */
+export const eventPaths: ZodOpenApiPathsObject = {
+  '/event-endpoints': {
+    post: {
+      operationId: 'createEventEndpoint',
+      tags,
+      summary: 'Register a URL that receives events',
+      description:
+        'https only, and not an address inside the service’s network, unless the service allows them. ' +
+        'The answer holds the endpoint’s whsec_ secret, shown this once.',
+      requestBody: { required: true, ...json(createEndpointBody) },
+      responses: {
+        '201': { description: 'Registered.', ...json(createdEndpointSchema) },
+        ...errorResponses([
+          'VALIDATION_FAILED',
+          'INVALID_JSON',
+          'BAD_REQUEST',
+          'UNAUTHORIZED',
+          ...SERVER_CODES,
+        ]),
+      },
+    },
+    get: {
+      operationId: 'listEventEndpoints',
+      tags,
+      summary: 'Every endpoint, those of EVENT_WEBHOOK_URLS included',
+      responses: {
+        '200': { description: 'The endpoints.', ...json(endpointListSchema) },
+        ...errorResponses(['UNAUTHORIZED', ...SERVER_CODES]),
+      },
+    },
+  },
+  '/event-endpoints/{id}': {
+    get: {
+      operationId: 'getEventEndpoint',
+      tags,
+      summary: 'One endpoint',
+      requestParams: { path: endpointIdParam },
+      responses: {
+        '200': { description: 'The endpoint.', ...json(endpointSchema) },
+        ...errorResponses(['UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+      },
+    },
+    delete: {
+      operationId: 'deleteEventEndpoint',
+      tags,
+      summary: 'Remove an endpoint; what was pending for it is given up',
+      requestParams: { path: endpointIdParam },
+      responses: {
+        '204': { description: 'Removed.' },
+        ...errorResponses(['BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+      },
+    },
+  },
+  '/event-endpoints/{id}/resume': {
+    post: {
+      operationId: 'resumeEventEndpoint',
+      tags,
+      summary: 'Resume a paused endpoint: its pending events are sent at once',
+      requestParams: { path: endpointIdParam },
+      responses: {
+        '200': { description: 'The endpoint, resumed.', ...json(endpointSchema) },
+        ...errorResponses(['UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+      },
+    },
+  },
+  '/events': {
+    get: {
+      operationId: 'listEvents',
+      tags,
+      summary: 'Events, newest first, with every delivery attempt',
+      requestParams: { query: listEventsQuery },
+      responses: {
+        '200': { description: 'The events.', ...json(eventListSchema) },
+        ...errorResponses(['VALIDATION_FAILED', 'BAD_REQUEST', 'UNAUTHORIZED', ...SERVER_CODES]),
+      },
+    },
+  },
+  '/events/{id}/redeliver': {
+    post: {
+      operationId: 'redeliverEvent',
+      tags,
+      summary: 'Send an event again to every endpoint it went to',
+      requestParams: { path: eventIdParam },
+      responses: {
+        '202': { description: 'Queued again.', ...json(redeliveredSchema) },
+        ...errorResponses(['UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+      },
+    },
+  },
+};
+
+/** What the service POSTs to an endpoint (OpenAPI 3.1 `webhooks`). */
+export const eventWebhooks: ZodOpenApiPathsObject = {
+  event: {
+    post: {
+      operationId: 'receiveEvent',
+      tags,
+      summary: 'An event, as your endpoint receives it',
+      description:
+        'Signed per Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature headers. ' +
+        'Answer 2xx; a timeout, 429 or 5xx is retried with back-off, any other answer gives it up.',
+      requestParams: {
+        header: z.object({
+          'webhook-id': z.string(),
+          'webhook-timestamp': z.string(),
+          'webhook-signature': z.string(),
+        }),
+      },
+      requestBody: { required: true, ...json(eventSchema) },
+      responses: { '200': { description: 'Taken.' } },
+    },
+  },
+};
