@@ -67,7 +67,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(messagesRoutes({ ...deps, rateLimitStores }));
   app.use(optOutsRoutes({ ...deps, rateLimitStores }));
   app.use(statsRoutes(deps));
-  app.use(eventRoutes(deps));
+  app.use(eventRoutes({ ...deps, rateLimitStores }));
   // The pages (API reference, console) set their own CSP: this origin only, no inline script.
   app.use(openApiRoutes(deps));
   app.use(consoleRoutes());

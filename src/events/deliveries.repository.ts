@@ -17,6 +17,9 @@ export type Queued = { endpointId: string; type: string };
  * so deliveries of one message are queued in the order its events happened.
  */
 export async function fanOut(db: Db, now: string, retryUntil: string, limit: number): Promise<Queued[]> {
+  // Most looks find nothing: no transaction (nor lock) for those.
+  const any = await db.selectFrom('events').select('seq').where('fanned_out', '=', 0).limit(1).execute();
+  if (any.length === 0) return [];
   return db.transaction().execute(async (trx) => {
     if (trx.getExecutor().adapter instanceof PostgresAdapter) {
       const { rows } = await sql<{ ok: boolean }>`

@@ -4,7 +4,7 @@ import { AppError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
-import { requireApiKey } from '../security/api-keys.middleware';
+import { clientRateLimit, type RateLimitStores, requireApiKey } from '../security';
 import {
   deleteEndpoint,
   type EndpointRow,
@@ -36,13 +36,22 @@ const noEndpoint = (id: string) =>
   new AppError('NOT_FOUND', `No event endpoint with id ${JSON.stringify(id)}.`);
 
 /** /event-endpoints (where events go) and /events (what was sent, with every attempt); API key like /messages. */
-export function eventRoutes(deps: { db: Db; config: Config }): Router {
+export function eventRoutes(deps: { db: Db; config: Config; rateLimitStores: RateLimitStores }): Router {
   const router = Router();
-  const auth = requireApiKey(deps.config.apiKeys);
+  // As /messages: throttled per key (per IP for a wrong key), then the key checked.
+  const auth = [
+    ...clientRateLimit(deps.rateLimitStores, {
+      perMinute: deps.config.rateLimitApiPerMinute,
+      apiKeys: deps.config.apiKeys,
+      name: 'api',
+      what: 'API',
+    }),
+    requireApiKey(deps.config.apiKeys),
+  ];
   const { events: settings } = deps.config;
   const retryUntil = () => new Date(Date.now() + settings.retryForMs).toISOString();
 
-  router.post('/event-endpoints', auth, express.json({ limit: '16kb' }), async (req, res) => {
+  router.post('/event-endpoints', ...auth, express.json({ limit: '16kb' }), async (req, res) => {
     const body = validate(createEndpointBody, req.body);
     const problem = await checkCallbackUrl(body.url, settings.urlRules);
     if (problem) {
@@ -67,18 +76,18 @@ export function eventRoutes(deps: { db: Db; config: Config }): Router {
     res.status(201).json({ ...endpointView(row), secret });
   });
 
-  router.get('/event-endpoints', auth, async (_req, res) => {
+  router.get('/event-endpoints', ...auth, async (_req, res) => {
     res.json({ data: (await listEndpoints(deps.db)).map(endpointView) });
   });
 
-  router.get('/event-endpoints/:id', auth, async (req, res) => {
+  router.get('/event-endpoints/:id', ...auth, async (req, res) => {
     const { id } = validate(endpointIdParam, req.params, 'path');
     const row = await findEndpoint(deps.db, id);
     if (!row) throw noEndpoint(id);
     res.json(endpointView(row));
   });
 
-  router.delete('/event-endpoints/:id', auth, async (req, res) => {
+  router.delete('/event-endpoints/:id', ...auth, async (req, res) => {
     const { id } = validate(endpointIdParam, req.params, 'path');
     const row = await findEndpoint(deps.db, id);
     if (!row) throw noEndpoint(id);
@@ -90,19 +99,19 @@ export function eventRoutes(deps: { db: Db; config: Config }): Router {
     res.status(204).end();
   });
 
-  router.post('/event-endpoints/:id/resume', auth, async (req, res) => {
+  router.post('/event-endpoints/:id/resume', ...auth, async (req, res) => {
     const { id } = validate(endpointIdParam, req.params, 'path');
     if (!(await resumeEndpoint(deps.db, id, new Date().toISOString(), retryUntil()))) throw noEndpoint(id);
     req.log.info({ endpoint: id }, 'event endpoint resumed');
     res.json(endpointView((await findEndpoint(deps.db, id)) as EndpointRow));
   });
 
-  router.get('/events', auth, async (req, res) => {
+  router.get('/events', ...auth, async (req, res) => {
     const query = validate(listEventsQuery, req.query, 'query');
     res.json({ data: await listEvents(deps.db, query) });
   });
 
-  router.post('/events/:id/redeliver', auth, async (req, res) => {
+  router.post('/events/:id/redeliver', ...auth, async (req, res) => {
     const { id } = validate(eventIdParam, req.params, 'path');
     const deliveries = await redeliverEvent(deps.db, id, new Date().toISOString(), retryUntil());
     if (deliveries === undefined) throw new AppError('NOT_FOUND', `No event with id ${JSON.stringify(id)}.`);
