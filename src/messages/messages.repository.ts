@@ -32,6 +32,7 @@ const insertMessageRow = preparedQuery((db, v: PendingValues) =>
     expire_at: v.expire_at,
     encoding: v.encoding,
     parts: v.parts,
+    status_callback_url: v.status_callback_url,
     batch_id: null,
     send_status: v.pending,
     created_at: v.now,
@@ -57,6 +58,8 @@ const insertOneRecipient = preparedQuery((db, v: PendingValues & { msisdn: strin
 export async function insertPendingMessage(trx: Handle, message: NewMessage, msisdns: string[], now: string) {
   const values: PendingValues = {
     ...message,
+    // A prepared statement takes every value by name: absent is null.
+    status_callback_url: message.status_callback_url ?? null,
     now,
     pending: SEND_STATUS.pending,
     rank: statusRank(SEND_STATUS.pending),
