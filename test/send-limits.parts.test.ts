@@ -97,13 +97,14 @@ describe.each(DB_KINDS)('Send limits counted in SMS parts, per key (%s)', (kind)
     expect((await postSend(app, { to: '+15551230001', message: 'short' })).status).toBe(202);
   });
 
-  it('When one message has more parts than the per-number limit, then it is refused even to a fresh number', async () => {
+  it('When one message has more parts than the per-number limit, then it is refused with 400 (no wait would help) even to a fresh number', async () => {
     const { app } = await makeSecureApp({ db: kind, config: limits({ maxPerNumberPerHour: 2 }) });
     const sinch = fakeSinchAccepts();
 
     const res = await postSend(app, { to: '+15551230009', message: THREE_PARTS });
 
-    expectError(res, 429, 'DESTINATION_RATE_LIMITED');
+    expectError(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.error).toContain('3 SMS parts');
     expect(sinch.isDone()).toBe(false);
     nock.cleanAll();
   });

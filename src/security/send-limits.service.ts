@@ -118,9 +118,12 @@ export function createSendGuard(
     const refused = new Map<string, AppError>();
     if (maxPerNumberPerHour === 0 || msisdns.length === 0) return refused;
     const counts = await countToNumbersSince(db, msisdns, new Date(nowMs - HOUR_MS).toISOString());
-    // A message longer than the limit can never pass: it is refused like one over the limit.
+    // A message longer than the limit can never pass, so waiting would not help: a 400, not a 429.
     if (parts > maxPerNumberPerHour) {
-      for (const msisdn of msisdns) if (!counts.has(msisdn)) counts.set(msisdn, { count: 0, oldest: null });
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `This message is ${parts} SMS parts; at most ${maxPerNumberPerHour} parts an hour may go to one number (MAX_SMS_PER_NUMBER_PER_HOUR).`,
+      );
     }
     for (const [msisdn, { count, oldest }] of counts) {
       if (count + parts <= maxPerNumberPerHour) continue;
