@@ -113,3 +113,84 @@ export async function listOptOuts(
   }
   return query.orderBy('created_at', 'desc').orderBy('msisdn', 'desc').limit(limit).execute();
 }
+
+/** Rows per statement of the set-based writes: 8 values a row stays far under either database's limit. */
+const WRITE_CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += WRITE_CHUNK) out.push(items.slice(i, i + WRITE_CHUNK));
+  return out;
+}
+
+/**
+ * Records many events at once (a report's opt-out codes): one INSERT per 500, each event once. Returns
+ * those not seen before, each with the id it got; the rest were duplicates.
+ */
+export async function insertEvents(
+  db: Handle,
+  events: readonly (NewOptOutEvent & { id: string })[],
+): Promise<Array<{ id: string; msisdn: string }>> {
+  const inserted: Array<{ id: string; msisdn: string }> = [];
+  for (const chunk of chunks(events)) {
+    const rows = await db
+      .insertInto('opt_out_events')
+      .values(chunk.map((event) => ({ ...event, outcome: 'applied' })))
+      .onConflict((oc) => oc.columns(['msisdn', 'event_key']).doNothing())
+      .returning(['id', 'msisdn'])
+      .execute();
+    inserted.push(...rows);
+  }
+  return inserted;
+}
+
+/**
+ * Of these events, those a later event of the same number outranks (by Sinch's time, then by arrival),
+ * marked stale and returned: they change nothing. One query and one update per 500.
+ */
+export async function markOutrankedStale(db: Handle, ids: readonly string[]): Promise<Set<string>> {
+  const stale = new Set<string>();
+  for (const chunk of chunks(ids)) {
+    const rows = await db
+      .selectFrom('opt_out_events as n')
+      .select('n.id')
+      .where('n.id', 'in', chunk)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('opt_out_events as o')
+            .select('o.id')
+            .whereRef('o.msisdn', '=', 'n.msisdn')
+            .where((eb) =>
+              eb.or([
+                eb('o.occurred_at', '>', eb.ref('n.occurred_at')),
+                eb.and([eb('o.occurred_at', '=', eb.ref('n.occurred_at')), eb('o.id', '>', eb.ref('n.id'))]),
+              ]),
+            ),
+        ),
+      )
+      .execute();
+    if (rows.length === 0) continue;
+    const found = rows.map((row) => row.id);
+    await db.updateTable('opt_out_events').set({ outcome: 'stale' }).where('id', 'in', found).execute();
+    for (const id of found) stale.add(id);
+  }
+  return stale;
+}
+
+/** upsertOptOut for many numbers (each once), one statement per 500. */
+export async function upsertOptOuts(db: Handle, rows: readonly OptOutsTable[]): Promise<void> {
+  for (const chunk of chunks(rows)) {
+    await db
+      .insertInto('opt_outs')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.column('msisdn').doUpdateSet((eb) => ({
+          source: eb.ref('excluded.source'),
+          reason: eb.ref('excluded.reason'),
+          reference: eb.ref('excluded.reference'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+}

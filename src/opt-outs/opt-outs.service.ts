@@ -1,5 +1,5 @@
 import { newId } from '../core/ids';
-import { lockNumber } from '../core/locks';
+import { lockNumber, lockNumbers } from '../core/locks';
 import { MSISDN_DIGITS, normalizeMsisdn } from '../core/msisdn';
 import { encodeCursor, type PageCursor } from '../core/pagination';
 import { normalizeTimestamp } from '../core/timestamps';
@@ -12,11 +12,14 @@ import { matchKeyword, type OptOutRules } from './opt-out-settings';
 import {
   deleteOptOut,
   insertEvent,
+  insertEvents,
   latestEvent,
   listOptOuts,
   markEventStale,
+  markOutrankedStale,
   type OptOutSource,
   upsertOptOut,
+  upsertOptOuts,
 } from './opt-outs.repository';
 
 export type OptOutChange = {
@@ -119,7 +122,13 @@ export async function applyInboundKeyword(
   log.info({ ...context, result }, match.action === 'opt_out' ? 'number opted out' : 'number opted in');
 }
 
-/** Recipients whose report code means they opted out (257) go on the list. */
+/**
+ * Recipients whose report code means they opted out (257) go on the list. Set-based, for a `full`
+ * report naming up to 1,000 of them: the numbers' lock stripes in one statement, then the events, the
+ * check for later ones and the list written 500 rows per statement (issue 13 item 4). Each number counts
+ * once per report; the same rules as recordOptOutChange otherwise: a retried report is a duplicate, and
+ * an event older than the number's latest changes nothing.
+ */
 export async function applyOptOutCodes(
   trx: Handle,
   batchId: string,
@@ -128,28 +137,55 @@ export async function applyOptOutCodes(
   rules: OptOutRules,
   log: Logger,
 ): Promise<void> {
-  const matching = updates
-    .filter((u) => u.code !== null && rules.deliveryCodes.has(u.code) && MSISDN_DIGITS.test(u.msisdn))
-    // One lock order for every transaction, so two reports naming the same numbers cannot deadlock.
-    .sort((a, b) => a.msisdn.localeCompare(b.msisdn));
-  for (const update of matching) {
-    const result = await recordOptOutChange(
-      trx,
-      {
-        msisdn: update.msisdn,
-        action: 'opt_out',
-        source: 'delivery_code',
-        reason: String(update.code),
-        reference: batchId,
-        occurredAt: update.at ?? now,
-        eventKey: `opt_out|delivery_code|${batchId}|${update.code}`,
-      },
-      now,
-    );
-    log.info(
-      { batchId, number: `+${update.msisdn}`, code: update.code, result },
-      'number opted out by delivery code',
-    );
+  const byNumber = new Map<string, RecipientUpdate>();
+  for (const u of updates) {
+    if (u.code !== null && rules.deliveryCodes.has(u.code) && MSISDN_DIGITS.test(u.msisdn)) {
+      if (!byNumber.has(u.msisdn)) byNumber.set(u.msisdn, u);
+    }
+  }
+  if (byNumber.size === 0) return;
+  const matching = [...byNumber.values()].sort((a, b) => a.msisdn.localeCompare(b.msisdn));
+  await lockNumbers(
+    trx,
+    matching.map((u) => u.msisdn),
+  );
+  const events = matching.map((update) => ({
+    id: newId(),
+    msisdn: update.msisdn,
+    action: 'opt_out',
+    source: 'delivery_code',
+    reason: String(update.code),
+    reference: batchId,
+    event_key: `opt_out|delivery_code|${batchId}|${update.code}`,
+    occurred_at: update.at ?? now,
+    recorded_at: now,
+  }));
+  const inserted = await insertEvents(trx, events);
+  const stale = await markOutrankedStale(
+    trx,
+    inserted.map((row) => row.id),
+  );
+  const applied = inserted.filter((row) => !stale.has(row.id));
+  await upsertOptOuts(
+    trx,
+    applied.map((row) => ({
+      msisdn: row.msisdn,
+      source: 'delivery_code',
+      reason: String(byNumber.get(row.msisdn)?.code),
+      reference: batchId,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
+  const appliedNumbers = new Set(applied.map((row) => row.msisdn));
+  const insertedNumbers = new Set(inserted.map((row) => row.msisdn));
+  for (const { msisdn, code } of matching) {
+    const result = appliedNumbers.has(msisdn)
+      ? 'applied'
+      : insertedNumbers.has(msisdn)
+        ? 'stale'
+        : 'duplicate';
+    log.info({ batchId, number: `+${msisdn}`, code, result }, 'number opted out by delivery code');
   }
 }
 

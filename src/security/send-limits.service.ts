@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
-import { lockNumber } from '../core/locks';
+import { lockNumbers } from '../core/locks';
 import type { Db, Handle } from '../db/database';
 import type { Logger } from '../logger';
 import {
@@ -199,8 +199,8 @@ export function createSendGuard(
   ): Promise<AppError | undefined> {
     const nowMs = now();
     if (maxPerNumberPerHour > 0) {
-      // In order, as every transaction that locks numbers takes them; then the day's rows, last.
-      for (const msisdn of [...msisdns].sort()) await lockNumber(trx, msisdn);
+      // The numbers' stripes in one statement, in the order every transaction takes them; then the day's rows.
+      await lockNumbers(trx, msisdns);
       const [first] = (await overHourlyLimit(trx, msisdns, parts, nowMs, log)).values();
       if (first) return first;
     }

@@ -101,6 +101,108 @@ const markSent = preparedQuery((db, v: { messageId: string; now: string; status:
     .where('status_rank', '<', v.rank),
 );
 
+/** Recipients per statement when many share one status: far under either database's parameter limit. */
+const SET_CHUNK = 500;
+
+/**
+ * applyRecipientUpdate for a whole report, the same rule and the same results in the same order, but
+ * set-based: updates that share status, code and times (a `full` report's status entry names up to
+ * 1,000 recipients) are one UPDATE … RETURNING and one INSERT of history per 500 recipients, not two
+ * statements each. A number named twice in one entry counts once; its second copy is ignored.
+ */
+export async function applyRecipientUpdates(
+  db: Handle,
+  messageId: string,
+  updates: readonly RecipientUpdate[],
+  now: string,
+): Promise<UpdateResult[]> {
+  const results: UpdateResult[] = [];
+  const groups = new Map<string, number[]>();
+  for (const [i, u] of updates.entries()) {
+    const key = JSON.stringify([u.status, u.code, u.at, u.operatorStatusAt]);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  for (const indexes of groups.values()) {
+    const first = updates[indexes[0] as number] as RecipientUpdate;
+    if (indexes.length === 1) {
+      results[indexes[0] as number] = await applyRecipientUpdate(db, messageId, first, now);
+      continue;
+    }
+    const numbers = [...new Set(indexes.map((i) => (updates[i] as RecipientUpdate).msisdn))];
+    const found = new Map<string, UpdateResult>();
+    for (let c = 0; c < numbers.length; c += SET_CHUNK) {
+      const chunk = numbers.slice(c, c + SET_CHUNK);
+      for (const [msisdn, result] of await applyToMany(db, messageId, first, chunk, now))
+        found.set(msisdn, result);
+    }
+    const seen = new Set<string>();
+    for (const i of indexes) {
+      const { msisdn } = updates[i] as RecipientUpdate;
+      const result = found.get(msisdn) ?? 'unknown_recipient';
+      results[i] = seen.has(msisdn) && result === 'applied' ? 'ignored' : result;
+      seen.add(msisdn);
+    }
+  }
+  return results;
+}
+
+async function applyToMany(
+  db: Handle,
+  messageId: string,
+  update: RecipientUpdate,
+  msisdns: string[],
+  now: string,
+): Promise<Map<string, UpdateResult>> {
+  const rank = statusRank(update.status);
+  const shape = forwardShape(update.status, update.at);
+  const applied = await db
+    .updateTable('recipients')
+    .set({
+      status: update.status,
+      status_rank: rank,
+      code: update.code,
+      status_at: update.at,
+      operator_status_at: update.operatorStatusAt,
+      updated_at: now,
+    })
+    .where('message_id', '=', messageId)
+    .where('msisdn', 'in', msisdns)
+    .where((eb) => movesForward(eb, shape, { ...update, rank }))
+    .returning('msisdn')
+    .execute();
+  const results = new Map<string, UpdateResult>(applied.map((row) => [row.msisdn, 'applied']));
+  if (applied.length > 0) {
+    await db
+      .insertInto('recipient_events')
+      .values(
+        applied.map((row) => ({
+          id: newId(),
+          message_id: messageId,
+          msisdn: row.msisdn,
+          event_key: `${update.status}|${update.code}|${update.at ?? ''}`,
+          status: update.status,
+          code: update.code,
+          at: update.at,
+          operator_status_at: update.operatorStatusAt,
+          applied_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['message_id', 'msisdn', 'event_key']).doNothing())
+      .execute();
+  }
+  const rest = msisdns.filter((msisdn) => !results.has(msisdn));
+  if (rest.length > 0) {
+    const existing = await db
+      .selectFrom('recipients')
+      .select('msisdn')
+      .where('message_id', '=', messageId)
+      .where('msisdn', 'in', rest)
+      .execute();
+    for (const row of existing) results.set(row.msisdn, 'ignored');
+  }
+  return results;
+}
+
 /** Sinch accepted the batch: every recipient not yet further along becomes Sent. */
 export async function markRecipientsSent(trx: Handle, messageId: string, now: string): Promise<void> {
   await markSent(trx, { messageId, now, status: SEND_STATUS.sent, rank: statusRank(SEND_STATUS.sent) });

@@ -11,7 +11,7 @@ import {
   type SinchCallback,
 } from '../sinch/callbacks.schemas';
 import * as messagesRepository from './messages.repository';
-import { applyRecipientUpdate, type RecipientUpdate } from './recipients.repository';
+import { applyRecipientUpdates, type RecipientUpdate } from './recipients.repository';
 import { isFinal } from './status';
 import { emitCompletedIfDone, emitStatusChanged } from './status-events';
 
@@ -126,8 +126,9 @@ export async function applyReport(
     clientReference: message.client_reference,
   };
   const updates = recipientUpdates(report);
-  for (const update of updates) {
-    const result = await applyRecipientUpdate(trx, message.id, update, now);
+  const results = await applyRecipientUpdates(trx, message.id, updates, now);
+  for (const [i, update] of updates.entries()) {
+    const result = results[i];
     applied ||= result === 'applied';
     if (result === 'applied') await emitStatusChanged(trx, events, update, now);
     if (result === 'ignored') tally.ignored += 1;
