@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { exitOnSignals, startService } from '../service';
 import { slowestSendMs } from '../sinch/retry-policy';
 import { sandboxBanner } from './sandbox.banner';
+import { startSandboxReceiver } from './sandbox.receiver';
 
 const SANDBOX_SECRETS = ['serviceEnv.SINCH_API_TOKEN', 'serviceEnv.SINCH_WEBHOOK_SECRET'];
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const token = `sandbox-${randomBytes(8).toString('hex')}`;
   const webhookSecret = `sandbox-${randomBytes(16).toString('hex')}`;
   const apiKey = `sandbox-key-${randomBytes(8).toString('hex')}`;
+  const eventSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
   const emulator = await startEmulatorFromEnv(
     {
@@ -43,6 +45,12 @@ async function main(): Promise<void> {
     },
     emulatorLogger,
   );
+  // "Your app": every event the service pushes lands here and is printed, one line each.
+  const receiver = await startSandboxReceiver({
+    port: Number(env.SANDBOX_APP_PORT?.trim() || '3902'),
+    secret: eventSecret,
+    print: (line) => process.stdout.write(`${line}\n`),
+  });
 
   const result = loadConfig({
     ...env,
@@ -60,10 +68,16 @@ async function main(): Promise<void> {
     PORT: port,
     HOST: '127.0.0.1',
     DATABASE_URL: env.SANDBOX_DATABASE_URL?.trim() || 'sqlite:./data/sandbox.sqlite',
+    // Loopback over http is what the receiver is; a real deployment keeps both refused.
+    EVENT_WEBHOOK_URLS: receiver.url,
+    EVENT_WEBHOOK_SECRET: eventSecret,
+    EVENT_ALLOW_HTTP: 'true',
+    EVENT_ALLOW_PRIVATE_ADDRESSES: 'true',
   });
   if (!result.ok) {
     logger.fatal({ errors: result.errors }, 'invalid configuration for the sandbox');
     await emulator.emulator.stop();
+    await receiver.stop();
     process.exitCode = 1;
     return;
   }
@@ -78,12 +92,15 @@ async function main(): Promise<void> {
     async () => {
       await service.stop();
       await emulator.emulator.stop();
+      await receiver.stop();
     },
     logger,
     slowestSendMs(result.config.sinch),
   );
   // After the start-up lines (written synchronously above), so the banner is the last thing on the screen.
-  process.stdout.write(sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, apiKey }));
+  process.stdout.write(
+    sandboxBanner({ serviceUrl: service.url, emulatorUrl: emulator.url, appUrl: receiver.url, apiKey }),
+  );
 }
 
 await main();

@@ -2,6 +2,8 @@
 export function sandboxBanner(opts: {
   serviceUrl: string;
   emulatorUrl: string;
+  /** The sandbox's stand-in for the application's event endpoint, when it runs one. */
+  appUrl?: string;
   apiKey: string | undefined;
 }): string {
   const auth = opts.apiKey ? ` \\\n  -H 'Authorization: Bearer ${opts.apiKey}'` : '';
@@ -15,7 +17,7 @@ ${rule}
   API reference: ${opts.serviceUrl}/docs/   (OpenAPI 3.1 for Postman: ${opts.serviceUrl}/openapi.json)
   Service:       ${opts.serviceUrl}
   Emulator:      ${opts.emulatorUrl}   (what it received and sent: ${opts.emulatorUrl}/_emulator/messages)
-
+${opts.appUrl ? `  Your app:      ${opts.appUrl}   (each event it gets prints a "your app ←" line)\n` : ''}
   Send a message:
 
 curl -s -X POST ${opts.serviceUrl}/send-sms \\
