@@ -17,6 +17,7 @@ import { openApiRoutes } from './openapi/openapi.routes';
 import { optOutRules } from './opt-outs/opt-out-settings';
 import { optOutsRoutes } from './opt-outs/opt-outs.routes';
 import { databaseRateLimitStores, type RateLimitStores } from './security/rate-limit-store';
+import { apiGuard } from './security/rate-limits';
 import { createSendGuard } from './security/send-limits.service';
 import { sendSmsRoutes } from './sending/send-sms.routes';
 import type { SinchClient } from './sinch/sinch.client';
@@ -64,10 +65,11 @@ export function buildApp(deps: AppDeps): Express {
   app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
   app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts, rateLimitStores }));
-  app.use(messagesRoutes({ ...deps, rateLimitStores }));
-  app.use(optOutsRoutes({ ...deps, rateLimitStores }));
+  const auth = apiGuard(rateLimitStores, deps.config);
+  app.use(messagesRoutes({ ...deps, auth }));
+  app.use(optOutsRoutes({ ...deps, auth }));
   app.use(statsRoutes(deps));
-  app.use(eventRoutes({ ...deps, rateLimitStores }));
+  app.use(eventRoutes({ ...deps, auth }));
   // The pages (API reference, console) set their own CSP: this origin only, no inline script.
   app.use(openApiRoutes(deps));
   app.use(consoleRoutes());

@@ -1,10 +1,9 @@
-import express, { Router } from 'express';
+import express, { type RequestHandler, Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
-import { clientRateLimit, type RateLimitStores, requireApiKey } from '../security';
 import {
   deleteEndpoint,
   type EndpointRow,
@@ -36,18 +35,10 @@ const noEndpoint = (id: string) =>
   new AppError('NOT_FOUND', `No event endpoint with id ${JSON.stringify(id)}.`);
 
 /** /event-endpoints (where events go) and /events (what was sent, with every attempt); API key like /messages. */
-export function eventRoutes(deps: { db: Db; config: Config; rateLimitStores: RateLimitStores }): Router {
+export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler[] }): Router {
   const router = Router();
-  // As /messages: throttled per key (per IP for a wrong key), then the key checked.
-  const auth = [
-    ...clientRateLimit(deps.rateLimitStores, {
-      perMinute: deps.config.rateLimitApiPerMinute,
-      apiKeys: deps.config.apiKeys,
-      name: 'api',
-      what: 'API',
-    }),
-    requireApiKey(deps.config.apiKeys),
-  ];
+  // The read API's guard, built once in app.ts: a per-minute budget per key, then the key.
+  const { auth } = deps;
   const { events: settings } = deps.config;
   const retryUntil = () => new Date(Date.now() + settings.retryForMs).toISOString();
 

@@ -1,10 +1,9 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
 import { type Metrics, recordApplied } from '../metrics/metrics';
-import { clientRateLimit, type RateLimitStores, requireApiKey } from '../security';
 import type { SinchClient } from '../sinch/sinch.client';
 import { listMessagesQuery } from './messages.schemas';
 import { getMessage, listMessagesPage } from './messages.service';
@@ -25,20 +24,11 @@ export function messagesRoutes(deps: {
   config: Config;
   sinch: SinchClient;
   metrics: Metrics;
-  rateLimitStores: RateLimitStores;
+  auth: RequestHandler[];
 }): Router {
   const router = Router();
-  // Messages hold numbers and texts: the same keys as sending guard them.
-  // Throttled first, per key or per IP for a wrong key, so that guessing keys ends in 429.
-  const auth = [
-    ...clientRateLimit(deps.rateLimitStores, {
-      perMinute: deps.config.rateLimitApiPerMinute,
-      apiKeys: deps.config.apiKeys,
-      name: 'api',
-      what: 'API',
-    }),
-    requireApiKey(deps.config.apiKeys),
-  ];
+  // The read API's guard, built once in app.ts: a per-minute budget per key, then the key.
+  const { auth } = deps;
 
   router.get('/messages', ...auth, async (req, res) => {
     const query = validate(listMessagesQuery, req.query, 'query');

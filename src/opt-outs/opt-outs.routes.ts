@@ -1,25 +1,17 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/database';
 import { validate } from '../http/validate';
-import { apiKeyIdOf, clientRateLimit, type RateLimitStores, requireApiKey } from '../security';
+import { apiKeyIdOf } from '../security';
 import { listOptOutsQuery, optOutNumberParam } from './opt-outs.schemas';
 import { listOptOutsPage, removeOptOut } from './opt-outs.service';
 
 /** GET /opt-outs and DELETE /opt-outs/:number; the list holds numbers, so the API keys guard it. */
-export function optOutsRoutes(deps: { db: Db; config: Config; rateLimitStores: RateLimitStores }): Router {
+export function optOutsRoutes(deps: { db: Db; config: Config; auth: RequestHandler[] }): Router {
   const router = Router();
-  // The same per-minute budget as /messages (one store key per client).
-  const auth = [
-    ...clientRateLimit(deps.rateLimitStores, {
-      perMinute: deps.config.rateLimitApiPerMinute,
-      apiKeys: deps.config.apiKeys,
-      name: 'api',
-      what: 'API',
-    }),
-    requireApiKey(deps.config.apiKeys),
-  ];
+  // The read API's guard, built once in app.ts: a per-minute budget per key, then the key.
+  const { auth } = deps;
 
   router.get('/opt-outs', ...auth, async (req, res) => {
     const { limit, cursor } = validate(listOptOutsQuery, req.query, 'query');

@@ -2,6 +2,6 @@
 export { apiKeyIdOf, requireApiKey } from './api-keys.middleware';
 export { redisRateLimitStores } from './rate-limit-redis';
 export { databaseRateLimitStores, type RateLimitStores } from './rate-limit-store';
-export { clientRateLimit } from './rate-limits';
+export { apiGuard, clientRateLimit } from './rate-limits';
 export { createSendGuard, type SendCheck, type SendCost, type SendGuard } from './send-limits.service';
 export { requireWebhookAuth } from './webhook-auth.middleware';

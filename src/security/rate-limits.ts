@@ -7,7 +7,7 @@ import {
   type Store,
 } from 'express-rate-limit';
 import { AppError } from '../core/errors';
-import { checkApiKey } from './api-keys.middleware';
+import { checkApiKey, requireApiKey } from './api-keys.middleware';
 import type { RateLimitStores } from './rate-limit-store';
 
 // Counted in a store every instance shares (the database, or Redis when REDIS_URL is set), so N instances
@@ -77,4 +77,23 @@ function failOpen(store: Store): Store {
         .then(() => store.resetKey(key))
         .catch(() => {}),
   };
+}
+
+/**
+ * What guards the read API (/messages, /opt-outs, /events, /event-endpoints): one per-minute budget per
+ * key (per IP for a wrong key, so guessing keys ends in 429), then the key itself. Built once in app.ts.
+ */
+export function apiGuard(
+  stores: RateLimitStores,
+  config: { rateLimitApiPerMinute: number; apiKeys: readonly string[] },
+): RequestHandler[] {
+  return [
+    ...clientRateLimit(stores, {
+      perMinute: config.rateLimitApiPerMinute,
+      apiKeys: config.apiKeys,
+      name: 'api',
+      what: 'API',
+    }),
+    requireApiKey(config.apiKeys),
+  ];
 }
