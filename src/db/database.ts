@@ -26,6 +26,7 @@ import * as rateLimitHits from './migrations/0010-rate-limit-hits';
 import * as dailyKeySendCounts from './migrations/0011-daily-key-send-counts';
 import * as callbackProblems from './migrations/0012-callback-problems';
 import * as events from './migrations/0013-events';
+import * as rareStatusIndex from './migrations/0014-rare-status-index';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-daily-key-send-counts': dailyKeySendCounts,
   '0012-callback-problems': callbackProblems,
   '0013-events': events,
+  '0014-rare-status-index': rareStatusIndex,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
