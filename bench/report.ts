@@ -142,14 +142,12 @@ export function readmeSummary(r: Report): string | undefined {
   const [bare, guide, service] = r.ingest;
   if (!bare || !guide || !service) return undefined;
   const send = r.send[0];
-  const sendPart = send
-    ? `; a send ${num(send.cpuUs.median, 0)} µs of CPU (${num(send.rps.median, 0)}/s)`
-    : '';
+  const sendPart = send ? `; a send ${num(send.cpuUs.median, 0)} µs CPU (${num(send.rps.median, 0)}/s)` : '';
   return (
-    `Pinned to one core, durable ingest ran ${num(service.rps.median, 0)}/s: ` +
-    `${pct(service.rps.median / bare.rps.median)} of bare Express, ` +
-    `${pct(service.rps.median / guide.rps.median)} of the guide's app, p99 ${num(service.p99.median, 0)} ms, ` +
-    `${num(service.cpuUs.median, 0)} µs CPU each, RSS ${num(service.peakRssMb, 0)} MB${sendPart}.\nMethod: [bench/README.md](bench/README.md); ` +
-    'last run: [bench/RESULTS.md](bench/RESULTS.md).'
+    `Pinned to one core, durable ingest: ${num(service.rps.median, 0)}/s ` +
+    `(${pct(service.rps.median / bare.rps.median)} of bare Express, ` +
+    `${pct(service.rps.median / guide.rps.median)} of the guide's app), p99 ${num(service.p99.median, 0)} ms, ` +
+    `${num(service.cpuUs.median, 0)} µs CPU, ${num(service.peakRssMb, 0)} MB${sendPart}.\n` +
+    'Method and last run: [bench/README.md](bench/README.md), [bench/RESULTS.md](bench/RESULTS.md).'
   );
 }
