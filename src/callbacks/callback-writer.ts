@@ -44,6 +44,22 @@ export type CallbackWriter = {
 
 /** Callbacks committed together at most; a bound on how long one transaction holds the writer. */
 const MAX_GROUP = 200;
+/**
+ * Payload bytes one group carries at most (one callback more may pass it): better-sqlite3 writes and
+ * syncs without yielding, so this bounds how long one group holds the event loop (issue 13 item 2).
+ */
+const MAX_GROUP_BYTES = 1024 * 1024;
+
+/** The next group: up to MAX_GROUP callbacks and about MAX_GROUP_BYTES of payload, at least one. */
+function nextGroup(queue: QueuedCallback[]): QueuedCallback[] {
+  let count = 0;
+  let bytes = 0;
+  while (count < queue.length && count < MAX_GROUP && (count === 0 || bytes < MAX_GROUP_BYTES)) {
+    bytes += queue[count]?.raw.length ?? 0;
+    count += 1;
+  }
+  return queue.splice(0, count);
+}
 
 /**
  * Stores callbacks. On SQLite, with group commit: the callbacks read in one turn of the event loop are
@@ -89,7 +105,7 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
 
   async function write(): Promise<void> {
     while (queue.length > 0) {
-      const group = queue.splice(0, MAX_GROUP);
+      const group = nextGroup(queue);
       try {
         const results = await commit(group);
         for (const [i, item] of group.entries()) item.done(results[i] as IngestResult);
@@ -98,6 +114,8 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
         if (group.length === 1 && only) await recover(only, error).then(only.done, only.fail);
         else for (const item of group) await commitOne(item).then(item.done, item.fail);
       }
+      // Let other requests (a health check) run between two groups.
+      if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
     writing = false;
   }

@@ -6,7 +6,7 @@ import { type Metrics, recordApplied } from '../metrics/metrics';
 import type { OptOutRules } from '../opt-outs';
 import { clientRateLimit, type RateLimitStores, requireWebhookAuth } from '../security';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
-import { readCallbackBody } from './callback-limits';
+import { inTurn, readCallbackBody } from './callback-limits';
 import { createCallbackWriter, type IngestResult } from './callback-writer';
 
 /** Only Sinch's known types become label values, so a stranger cannot create series at will. */
@@ -54,7 +54,9 @@ export function callbackRoutes(deps: {
     async (req, res) => {
       const startedAt = process.hrtime.bigint();
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const { payload, raw } = readCallbackBody(bytes, deps.config.limits.jsonMaxDepth, req.log);
+      const { payload, raw } = await inTurn(bytes.length, () =>
+        readCallbackBody(bytes, deps.config.limits.jsonMaxDepth, req.log),
+      );
 
       let result: IngestResult;
       try {
