@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, parseDatabaseUrl } from '../src/db/database';
 import { createLogger } from '../src/logger';
 import { LogCapture } from './helpers/app';
@@ -133,10 +133,10 @@ describe('SQLite durability', () => {
     try {
       const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
       expect(rows[0]?.synchronous).toBe(2);
-      const deadline = Date.now() + 5_000;
-      while (logs.find('sqlite connection opened').length < 2 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await vi.waitFor(() => expect(logs.find('sqlite connection opened')).toHaveLength(2), {
+        timeout: 5_000,
+        interval: 10,
+      });
       const opened = logs.find('sqlite connection opened');
       expect(opened.map((line) => line.connection).sort()).toEqual(['checkpointer', 'serving']);
       for (const line of opened) expect(line.synchronous).toBe(2);

@@ -60,8 +60,10 @@ describe('every route', () => {
     const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
     await once(socket, 'connect');
     // Promises 100 bytes of body, sends 9, then hangs up while the body is still being read.
+    const received = once(server, 'request');
     socket.write('POST /webhooks/dlr HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n{"type":');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server has parsed the head and handed the request to the app, which now reads the body.
+    await received;
     socket.destroy();
 
     await vi.waitFor(() => {

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildApp } from '../src/app';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/metrics';
@@ -86,9 +86,24 @@ describe.each(DB_KINDS)('Idempotency-Key on POST /send-sms, on %s', (kind) => {
 
   it('When two requests with one key race, then Sinch is called once and the other is told to retry', async () => {
     const { app } = await makeTestApp({ db: kind });
-    const sinch = nock(FAKE_SINCH).post(batchesPath).once().delay(200).reply(201, sinchBatch());
+    // Sinch answers the first only once the other has been turned away, so the two overlap on any machine.
+    let release = () => {};
+    const turnedAway = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sinch = nock(FAKE_SINCH)
+      .post(batchesPath)
+      .once()
+      .reply((_uri, _body, callback) => {
+        void turnedAway.then(() => callback(null, [201, sinchBatch()]));
+      });
+    const racing = () =>
+      send(app, 'racing-key').then((res) => {
+        if (res.status === 409) release();
+        return res;
+      });
 
-    const [a, b] = await Promise.all([send(app, 'racing-key'), send(app, 'racing-key')]);
+    const [a, b] = await Promise.all([racing(), racing()]);
 
     expect([a.status, b.status].sort()).toEqual([202, 409]);
     expect((a.status === 409 ? a : b).body.code).toBe('IDEMPOTENCY_KEY_IN_USE');
@@ -115,7 +130,10 @@ describe.each(DB_KINDS)('Idempotency-Key on POST /send-sms, on %s', (kind) => {
     const sinch = nock(FAKE_SINCH).post(batchesPath).twice().reply(201, sinchBatch());
 
     await send(app, 'short-lived').expect(202);
-    await new Promise((r) => setTimeout(r, 20));
+    // The clock moves past the key's expiry (only Date is faked: sockets and nock keep real timers).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    vi.setSystemTime(Date.now() + 1_000);
     const second = await send(app, 'short-lived');
 
     expect(second.status).toBe(202);

@@ -169,13 +169,16 @@ describe('DELETE /messages/:id when Sinch fails, and API keys', () => {
 
 describe.each(DB_KINDS)('cancelling end to end with the emulator, on %s', (db) => {
   it('When a dispatched message whose report is slow is cancelled, then Sinch reports it Cancelled and the late delivery never comes', async () => {
-    const pair = await startPair({ db });
+    // The emulator holds the slow Delivered until the test lets it go, so the cancel comes first on any machine.
+    const pair = await startPair({ db, emulator: { slowReportMs: 'held' } });
     const sent = await pair.call('POST', '/send-sms', { to: '+15550100913', message: 'Slow' });
     await pair.waitForMessage(sent.body.messageId, (v) => v.status === 'Dispatched');
 
     const res = await pair.call('DELETE', `/messages/${sent.body.messageId}`);
     const settled = await pair.waitForMessage(sent.body.messageId, (v) => v.status === 'Cancelled');
-    await new Promise((r) => setTimeout(r, 600));
+    // Now the late report's time comes: the emulator finds the recipient Cancelled and sends nothing more.
+    expect(pair.emulator.state.releaseHeldReports()).toBe(1);
+    await pair.emulatorIdle();
 
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     // Handed to the SMSC already: only Sinch's own report may say it was stopped. The emulator posts
@@ -185,6 +188,7 @@ describe.each(DB_KINDS)('cancelling end to end with the emulator, on %s', (db) =
     expect((await pair.waitForMessage(sent.body.messageId, () => true)).status).toBe('Cancelled');
     expect(settled).toMatchObject({ status: 'Cancelled', recipients: [{ code: 407 }] });
     expect(settled.recipients[0]?.history.map((h) => h.status)).toEqual(['Dispatched', 'Cancelled']);
+    expect(pair.emulator.state.callbacks().map((c) => c.payload.status)).toEqual(['Dispatched', 'Cancelled']);
     expect(pair.emulator.state.batches()[0]?.batch.canceled).toBe(true);
   });
 

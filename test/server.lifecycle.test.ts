@@ -5,30 +5,47 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from './helpers/process';
 
 const root = resolve(import.meta.dirname, '..');
 
-/** A stand-in for Sinch over real HTTP that answers each batch after `delayMs`; `reached` when one arrives. */
-function slowSinch(delayMs: number): Promise<{ server: Server; url: string; reached: Promise<void> }> {
+/**
+ * A stand-in for Sinch over real HTTP that answers a batch when told: `answer(ms)` is Sinch taking that
+ * much longer (the latency under test, as nock's delay). `reached` when a batch arrives.
+ */
+function heldSinch(): Promise<{
+  server: Server;
+  url: string;
+  reached: Promise<void>;
+  answer: (afterMs: number) => void;
+}> {
   let reachedNow = () => {};
   const reached = new Promise<void>((resolve) => {
     reachedNow = resolve;
+  });
+  let answerNow = () => {};
+  const answered = new Promise<void>((resolve) => {
+    answerNow = resolve;
   });
   const server = createServer((req, res) => {
     reachedNow();
     req.resume();
     req.on('end', () => {
-      setTimeout(() => {
+      void answered.then(() => {
         res.writeHead(201, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ id: '01JSLOW0000000000000000000', to: ['15551234567'] }));
-      }, delayMs);
+      });
     });
   });
   return new Promise((done) =>
     server.listen(0, '127.0.0.1', () =>
-      done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reached }),
+      done({
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        reached,
+        answer: (afterMs) => void setTimeout(answerNow, afterMs),
+      }),
     ),
   );
 }
@@ -67,9 +84,12 @@ afterEach(() => {
   cleanup = [];
 });
 
-/** Starts the service on a Sinch that answers after `sinchDelayMs`, sends, then SIGTERMs mid-send. */
-async function sigtermDuringSend(sinchDelayMs: number, env: Record<string, string> = {}) {
-  const sinch = await slowSinch(sinchDelayMs);
+/**
+ * Starts the service, sends, SIGTERMs once the send is with Sinch, and lets Sinch answer `answerAfterMs`
+ * after the service has logged that it is shutting down (so the send is in flight across the signal).
+ */
+async function sigtermDuringSend(answerAfterMs: number, env: Record<string, string> = {}) {
+  const sinch = await heldSinch();
   cleanup.push(() => sinch.server.close());
   const service = await startService({
     SINCH_SERVICE_PLAN_ID: 'plan',
@@ -89,12 +109,19 @@ async function sigtermDuringSend(sinchDelayMs: number, env: Record<string, strin
   await sinch.reached;
   const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
   service.child.kill('SIGTERM');
-  return { res: await inFlight, exitCode: await exited, output: service.output };
+  await vi.waitFor(() => expect(service.output()).toContain('shutting down'), {
+    timeout: 10_000,
+    interval: 20,
+  });
+  const signalledAt = Date.now();
+  sinch.answer(answerAfterMs);
+  const res = await inFlight;
+  return { res, exitCode: await exited, output: service.output, answeredAfterMs: Date.now() - signalledAt };
 }
 
 describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => {
   it('When SIGTERM arrives while a send is in flight, then the send still gets its 202 and the process exits 0', async () => {
-    const { res, exitCode, output } = await sigtermDuringSend(800);
+    const { res, exitCode, output } = await sigtermDuringSend(0);
 
     expect(res.status).toBe(202);
     expect(exitCode).toBe(0);
@@ -102,11 +129,13 @@ describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => 
   });
 
   it('When SIGTERM arrives during a send slower than ten seconds, then the send still gets its 202 and the process exits 0', async () => {
-    const { res, exitCode } = await sigtermDuringSend(11_000, { SINCH_TIMEOUT_MS: '20000' });
+    // Sinch answers 10.5 s after the service began shutting down: the test is about that much time passing.
+    const { res, exitCode, answeredAfterMs } = await sigtermDuringSend(10_500, { SINCH_TIMEOUT_MS: '20000' });
 
+    expect(answeredAfterMs).toBeGreaterThan(10_000);
     expect(res.status).toBe(202);
     expect(exitCode).toBe(0);
-    // Sinch answers after 11 s, on top of the child process starting.
+    // Sinch answers after 10.5 s, on top of the child process starting.
   }, 40_000);
 
   it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async () => {

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it, onTestFinished, vi } from 'vitest';
 import { createCallbackWriter } from '../src/callbacks/callback-writer';
 import { parseDatabaseUrl } from '../src/db/database';
 import { createLogger } from '../src/logger';
@@ -53,11 +53,10 @@ it('When rows are written to SQLite, then a worker copies them into the database
     }
   });
   // Committed pages sit in the -wal file until a checkpoint copies them into the database file.
-  const deadline = Date.now() + 10_000;
-  while (statSync(path).size <= before + 1_000_000 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  expect(statSync(path).size).toBeGreaterThan(before + 1_000_000);
+  await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 1_000_000), {
+    timeout: 9_000,
+    interval: 20,
+  });
 });
 
 it('When callbacks are written without pause, then the -wal file stays bounded instead of growing with them', async () => {

@@ -10,7 +10,8 @@ export type DeliverySimulatorOptions = {
   logger: Logger;
   /** Delay before each step of a recipient's life (Queued → Dispatched → final). */
   stepDelayMs: () => number;
-  slowReportMs: number;
+  /** When the `slow` scenario's final report comes; `'held'`: only once `releaseHeld()` is called. */
+  slowReportMs: number | 'held';
   defaultCallbackUrl?: string;
 };
 
@@ -26,7 +27,29 @@ function operatorTimestamp(nowMs: number): string {
  * `delivery_report` mode asks for.
  */
 export class DeliverySimulator {
+  /** Slow final reports waiting for `releaseHeld()`, each with the earliest time it may go. */
+  private held: Array<{ notBefore: number; finish: () => void }> = [];
+
   constructor(private readonly options: DeliverySimulatorOptions) {}
+
+  /** How many slow final reports wait for `releaseHeld()`. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Lets every held slow report go, at once or when its usual step comes, whichever is later. */
+  releaseHeld(): number {
+    const released = this.held.splice(0);
+    for (const { notBefore, finish } of released) {
+      this.options.timers.after(Math.max(0, notBefore - Date.now()), finish);
+    }
+    return released.length;
+  }
+
+  /** Forgets held reports (reset and stop). */
+  dropHeld(): void {
+    this.held = [];
+  }
 
   /**
    * Schedules the whole life of every recipient of a freshly created batch. A batch with `send_at` in
@@ -61,7 +84,17 @@ export class DeliverySimulator {
           break;
         case 'slow':
           timers.after(first, () => this.dispatch(stored, state, true));
-          timers.after(Math.max(second, wait + slowReportMs), () => this.finish(stored, state));
+          if (slowReportMs === 'held') {
+            const notBefore = Date.now() + second;
+            this.held.push({
+              notBefore,
+              finish: () => {
+                if (stored.generation === generation) this.finish(stored, state);
+              },
+            });
+          } else {
+            timers.after(Math.max(second, wait + slowReportMs), () => this.finish(stored, state));
+          }
           break;
       }
     }

@@ -25,8 +25,11 @@ export type EmulatorOptions = {
   webhookSecret?: string;
   /** Delay of each simulated step (Queued → Dispatched → final); random 300–800 ms when unset. */
   callbackDelayMs?: number;
-  /** When the `slow-report` scenario's final report comes; default 5000. */
-  slowReportMs?: number;
+  /**
+   * When the `slow-report` scenario's final report comes; default 5000. `'held'` keeps it until
+   * `state.releaseHeldReports()` (or `POST /_emulator/release`), so a test decides what comes first.
+   */
+  slowReportMs?: number | 'held';
   /** First callback retry delay, doubling after; Sinch uses 5000. */
   retryBaseMs?: number;
   /** Attempts per callback before it is marked failed; default 15. */
@@ -47,6 +50,13 @@ export type EmulatorState = {
   snapshot(): EmulatorSnapshot;
   /** Forgets everything and cancels pending reports and retries. */
   reset(): void;
+  /**
+   * True when nothing more will happen unprompted: no step or retry timer pending, no callback
+   * waiting to be sent or answered, no slow report held. "Nothing more came" is proven after it.
+   */
+  idle(): boolean;
+  /** Lets held slow reports go (see `slowReportMs: 'held'`); answers how many were held. */
+  releaseHeldReports(): number;
   /** Keeps a handset's message for `GET /inbounds` and posts it as Sinch does when a URL is known. */
   inbound(message: InboundInput): { payload: Record<string, unknown>; posted: boolean };
 };
@@ -56,6 +66,8 @@ export type EmulatorSnapshot = {
   inbounds: unknown[];
   batchRequests: BatchRequestRecord[];
   callbacks: Array<Omit<CallbackRecord, 'rawBody'>>;
+  /** What is still to come: step and retry timers, slow reports held for a release. */
+  pending: { timers: number; heldReports: number };
 };
 
 export type Emulator = {
@@ -109,12 +121,17 @@ export function createEmulator(options: EmulatorOptions): Emulator {
       batchRequests: store.requests,
       inbounds: store.inbounds,
       callbacks: sender.records.map(({ rawBody: _raw, ...rest }) => rest),
+      pending: { timers: timers.size, heldReports: simulator.heldCount },
     }),
     reset: () => {
       timers.clearAll();
+      simulator.dropHeld();
       sender.reset();
       store.reset();
     },
+    idle: () =>
+      timers.size === 0 && simulator.heldCount === 0 && !sender.records.some((c) => c.state === 'pending'),
+    releaseHeldReports: () => simulator.releaseHeld(),
     inbound: (message) => {
       const target = message.url ?? options.defaultCallbackUrl;
       const payload = buildInbound(message);
@@ -167,6 +184,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     },
     async stop() {
       timers.clearAll();
+      simulator.dropHeld();
       sender.halt();
       for (const res of held) res.socket?.destroy();
       held.clear();

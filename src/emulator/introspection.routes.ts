@@ -9,6 +9,8 @@ export type InboundInput = z.output<typeof inboundRequestSchema>;
 export type IntrospectionSource = {
   snapshot(): unknown;
   reset(): void;
+  /** Lets held slow reports go; answers how many were held. */
+  releaseHeldReports(): number;
   /** Stores a handset's message for `GET /inbounds` and posts it as Sinch would, when a URL is known. */
   inbound(message: InboundInput): { payload: Record<string, unknown>; posted: boolean };
 };
@@ -22,6 +24,10 @@ export function createIntrospectionRouter(state: IntrospectionSource): Router {
   router.delete('/messages', (_req, res) => {
     state.reset();
     res.status(204).end();
+  });
+  // Slow reports kept by `slowReportMs: 'held'` go now (or when their usual step comes).
+  router.post('/release', (_req, res) => {
+    res.json({ released: state.releaseHeldReports() });
   });
   router.get('/scenarios', (_req, res) => {
     res.json({ scenarios: scenarioSummary() });

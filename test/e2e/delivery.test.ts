@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isFinal } from '../../src/tracking';
 import { DB_KINDS } from '../helpers/databases';
 import { startPair } from './harness';
@@ -40,8 +40,8 @@ describe('end to end: every delivery scenario ends where it should', () => {
       const sent = await pair.call('POST', '/send-sms', { to, message: 'Scenario' });
       expect(sent.status).toBe(202);
       const view = await pair.waitForMessage(sent.body.messageId, (v) => isFinal(v.status));
-      // Let late duplicates and the out-of-order Dispatched arrive too.
-      await new Promise((r) => setTimeout(r, 200));
+      // Late duplicates and the out-of-order Dispatched have been answered once the emulator is idle.
+      await pair.emulatorIdle();
       const settled = await pair.waitForMessage(sent.body.messageId, () => true);
 
       expect(view.status).toBe(status);
@@ -55,7 +55,9 @@ describe('end to end: every delivery scenario ends where it should', () => {
     const pair = await startPair();
 
     const sent = await pair.call('POST', '/send-sms', { to: '+15550100910', message: 'Silence' });
-    await new Promise((r) => setTimeout(r, 400));
+    expect(sent.status).toBe(202);
+    // Idle: the number's one step (to Dispatched, unreported) is taken and nothing else will come.
+    await pair.emulatorIdle();
 
     const view = await pair.waitForMessage(sent.body.messageId, () => true);
     expect(view.status).toBe('Sent');
@@ -68,7 +70,7 @@ describe('end to end: every delivery scenario ends where it should', () => {
 
     const sent = await pair.call('POST', '/send-sms', { to: '+15550100911', message: 'Thrice' });
     await pair.waitForMessage(sent.body.messageId, (v) => v.status === 'Delivered');
-    await new Promise((r) => setTimeout(r, 200));
+    await pair.emulatorIdle();
 
     const logged = await pair.service.db.selectFrom('callbacks').select('outcome').execute();
     expect(logged.map((r) => r.outcome).sort()).toEqual(['applied', 'applied', 'ignored', 'ignored']);
@@ -124,10 +126,11 @@ describe('end to end: callbacks the service could not store', () => {
       await sql`alter table callbacks rename to callbacks_away`.execute(pair.service.db);
 
       const sent = await pair.call('POST', '/send-sms', { to: '+15551234567', message: 'Retry me' });
-      const deadline = Date.now() + 3_000;
-      while (!pair.emulator.state.callbacks().some((c) => c.lastStatus === 503) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await vi.waitFor(
+        // Refused, not stored: a renamed table is answered 500 since storage errors are mapped in one place.
+        () => expect(pair.emulator.state.callbacks().some((c) => (c.lastStatus ?? 0) >= 500)).toBe(true),
+        { timeout: 3_000, interval: 10 },
+      );
       await sql`alter table callbacks_away rename to callbacks`.execute(pair.service.db);
 
       const view = await pair.waitForMessage(sent.body.messageId, (v) => v.status === 'Delivered');

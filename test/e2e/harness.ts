@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { expect, onTestFinished } from 'vitest';
+import { expect, onTestFinished, vi } from 'vitest';
 import type { Config } from '../../src/config';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.server';
 import { createLogger } from '../../src/logger';
@@ -36,6 +36,12 @@ export type Pair = {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Polls GET /messages/:id until `done` holds, or fails with the last view. */
   waitForMessage(id: string, done: (view: MessageView) => boolean, timeoutMs?: number): Promise<MessageView>;
+  /**
+   * Waits until the emulator has nothing more to do (no step or retry timer, no callback unanswered, no
+   * held report): every callback it will ever send has been answered by the service. A "nothing more
+   * came" assertion after it is proven, not merely not yet contradicted.
+   */
+  emulatorIdle(timeoutMs?: number): Promise<void>;
 };
 
 /**
@@ -129,5 +135,15 @@ export async function startPair(
     throw new Error(`message ${id} did not reach the expected state; last view: ${JSON.stringify(last)}`);
   };
 
-  return { emulator, service, database, config, logs, call, waitForMessage };
+  const emulatorIdle: Pair['emulatorIdle'] = async (timeoutMs = 5_000) => {
+    await vi.waitFor(
+      () => {
+        if (!emulator.state.idle())
+          throw new Error(`emulator still busy: ${JSON.stringify(emulator.state.snapshot().pending)}`);
+      },
+      { timeout: timeoutMs, interval: 10 },
+    );
+  };
+
+  return { emulator, service, database, config, logs, call, waitForMessage, emulatorIdle };
 }

@@ -1,7 +1,7 @@
 import axios, { type AxiosError } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSinchClient } from '../../src/sinch/sinch.client';
-import { type Harness, PLAN, sleep, startHarness, TOKEN, waitFor } from './emulator.harness';
+import { type Harness, PLAN, startHarness, TOKEN, waitFor } from './emulator.harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -87,7 +87,8 @@ describe('API faults on POST /batches', () => {
 
   it('When stop() is called while a request hangs, then it ends promptly', async () => {
     const pending = post({ to: ['+15550100924'], body: 'hi' }, 10_000).catch((e: AxiosError) => e.code);
-    await sleep(100);
+    // The emulator has read the request and holds its answer.
+    await waitFor(() => h.emulator.state.requests().some((r) => r.status === 'hung'));
     const started = Date.now();
     await h.emulator.stop();
     expect(Date.now() - started).toBeLessThan(500);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchSchema } from '../../src/sinch/batches.schemas';
 import { batchDeliveryReportSchema, recipientDeliveryReportSchema } from '../../src/sinch/callbacks.schemas';
-import { type Harness, startHarness, waitFor } from './emulator.harness';
+import { type Harness, idle, startHarness, waitFor } from './emulator.harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -173,7 +173,8 @@ describe('GET, list and cancel', () => {
       expect(cancelled.body.canceled).toBe(true);
       const [callback] = await waitFor(() => slow.receiver.received.length > 0 && slow.receiver.received);
       expect(callback?.body).toMatchObject({ status: 'Cancelled', code: 407, recipient: '15551234567' });
-      await new Promise((r) => setTimeout(r, 700));
+      // Idle: the recipient's remaining steps have come and gone without a report.
+      await idle(slow);
       expect(slow.receiver.received).toHaveLength(1);
       const report = await slow.api('GET', `/batches/${created.body.id}/delivery_report/15551234567`);
       expect(report.body).toMatchObject({ status: 'Cancelled', code: 407 });

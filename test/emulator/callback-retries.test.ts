@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, sleep, startHarness, timeline, waitFor } from './emulator.harness';
+import { type Harness, idle, startHarness, timeline, waitFor } from './emulator.harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -36,7 +36,8 @@ describe('callback retries', () => {
     h.receiver.respond = (nth) => (nth === 1 ? 400 : 200);
     await sendOne();
     await waitFor(() => h.receiver.received.length === 2);
-    await sleep(200);
+    // Idle: no retry is scheduled and no callback is left to send.
+    await idle(h);
     expect(timeline(h.receiver, '15551234567')).toEqual(['Dispatched/401', 'Delivered/0']);
     expect(h.emulator.state.callbacks()[0]).toMatchObject({ attempts: 1, lastStatus: 400, state: 'dropped' });
   });
@@ -61,15 +62,26 @@ describe('callback retries', () => {
   });
 
   it('When the state is reset through DELETE /_emulator/messages, then pending retries stop', async () => {
+    // A retry a minute away: once the first attempt is answered, nothing is on the wire until then.
+    await h.stop();
+    h = await startHarness({ maxCallbackAttempts: 4, retryBaseMs: 60_000 });
     h.receiver.respond = () => 500;
     await sendOne();
-    await waitFor(() => h.receiver.received.length >= 1);
+    await waitFor(() => h.emulator.state.callbacks()[0]?.lastStatus === 500);
+    expect(h.emulator.state.idle()).toBe(false);
     const reset = await fetch(`${h.baseUrl}/_emulator/messages`, { method: 'DELETE' });
     expect(reset.status).toBe(204);
     const count = h.receiver.received.length;
-    await sleep(300);
+    // Idle right after the reset: no retry timer is left, so no further POST can come.
+    expect(h.emulator.state.idle()).toBe(true);
     expect(h.receiver.received.length).toBe(count);
     const snapshot = await (await fetch(`${h.baseUrl}/_emulator/messages`)).json();
-    expect(snapshot).toEqual({ batches: [], batchRequests: [], inbounds: [], callbacks: [] });
+    expect(snapshot).toEqual({
+      batches: [],
+      batchRequests: [],
+      inbounds: [],
+      callbacks: [],
+      pending: { timers: 0, heldReports: 0 },
+    });
   });
 });

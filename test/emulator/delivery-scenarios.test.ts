@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchDeliveryReportSchema, recipientDeliveryReportSchema } from '../../src/sinch/callbacks.schemas';
-import { type Harness, settled, startHarness, timeline, waitFor } from './emulator.harness';
+import { type Harness, idle, settled, startHarness, timeline, waitFor } from './emulator.harness';
 
 let h: Harness;
 beforeEach(async () => {
@@ -70,6 +70,33 @@ describe('delivery scenarios (per_recipient callbacks)', () => {
     await waitFor(() => h.receiver.received.length === 2);
     expect(timeline(h.receiver, '15550100913')).toEqual(['Dispatched/401', 'Delivered/0']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('When slow reports are held, then the 913 final report waits for POST /_emulator/release and the emulator is busy until then', async () => {
+    const held = await startHarness({ slowReportMs: 'held' });
+    try {
+      const res = await held.api('POST', '/batches', {
+        to: ['+15550100913'],
+        body: 'x',
+        delivery_report: 'per_recipient',
+      });
+      await waitFor(() => held.receiver.received.length === 1);
+      const before = (await (await fetch(`${held.baseUrl}/_emulator/messages`)).json()) as {
+        pending: unknown;
+      };
+      expect(before.pending).toEqual({ timers: 0, heldReports: 1 });
+      expect(held.emulator.state.idle()).toBe(false);
+
+      const release = await fetch(`${held.baseUrl}/_emulator/release`, { method: 'POST' });
+
+      expect(await release.json()).toEqual({ released: 1 });
+      await idle(held);
+      expect(timeline(held.receiver, '15550100913')).toEqual(['Dispatched/401', 'Delivered/0']);
+      const report = await held.api('GET', `/batches/${res.body.id}/delivery_report/15550100913`);
+      expect(report.body).toMatchObject({ status: 'Delivered', code: 0 });
+    } finally {
+      await held.stop();
+    }
   });
 });
 

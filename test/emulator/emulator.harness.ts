@@ -110,7 +110,13 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits until the emulator has nothing more to do unprompted (no timer, no unanswered callback, no held
+ * report), so that a "nothing more came" assertion made after it is proven.
+ */
+export async function idle(h: Harness, timeoutMs = 3000): Promise<void> {
+  await waitFor(() => h.emulator.state.idle(), timeoutMs);
+}
 
 /**
  * Waits until the emulator has nothing more to send for a batch: every recipient has taken its last
