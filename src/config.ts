@@ -50,6 +50,14 @@ function toConfig(e: Env) {
       basicCredentials: e.WEBHOOK_BASIC_AUTH ?? [],
       /** Oldest signature timestamp accepted, in seconds; 0 switches the freshness check off. */
       maxAgeSeconds: e.WEBHOOK_MAX_AGE_SECONDS,
+      /** How far ahead of our clock a signature timestamp may be, in seconds. */
+      maxClockSkewSeconds: e.WEBHOOK_MAX_CLOCK_SKEW_SECONDS,
+    },
+    /** Where callbacks refused with 401 are kept for `npm run callbacks -- reapply`; 0 rows keeps none. */
+    callbackQuarantine: {
+      maxRows: e.WEBHOOK_QUARANTINE_MAX_ROWS,
+      maxBytes: e.WEBHOOK_QUARANTINE_MAX_BYTES,
+      maxAgeMs: e.WEBHOOK_QUARANTINE_MAX_AGE_HOURS * 3600 * 1000,
     },
     /** Callbacks per minute per client on POST /webhooks/dlr; 0 switches the limit off. */
     rateLimitWebhookPerMinute: e.RATE_LIMIT_WEBHOOK,

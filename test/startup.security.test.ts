@@ -27,7 +27,12 @@ describe('security settings', () => {
   it('When none is set, then the documented defaults apply', () => {
     expect(configOf({})).toMatchObject({
       apiKeys: [],
-      webhookAuth: { hmacSecrets: [], basicCredentials: [], maxAgeSeconds: 259_200 },
+      webhookAuth: {
+        hmacSecrets: [],
+        basicCredentials: [],
+        maxAgeSeconds: 259_200,
+        maxClockSkewSeconds: 3600,
+      },
       rateLimitSendPerMinute: 60,
       rateLimitWebhookPerMinute: 6_000,
       sendLimits: {
@@ -109,7 +114,12 @@ describe('start-up warnings', () => {
   it('When keys and a webhook secret are set, then there is no warning', () => {
     const config = testConfig({
       apiKeys: [API_KEY],
-      webhookAuth: { hmacSecrets: [WEBHOOK_SECRET], basicCredentials: [], maxAgeSeconds: 259_200 },
+      webhookAuth: {
+        hmacSecrets: [WEBHOOK_SECRET],
+        basicCredentials: [],
+        maxAgeSeconds: 259_200,
+        maxClockSkewSeconds: 3600,
+      },
     });
     expect(securityWarnings(config)).toEqual([]);
   });
@@ -117,7 +127,12 @@ describe('start-up warnings', () => {
   it("When the freshness window is shorter than Sinch's retries, then it warns that retries would be lost", () => {
     const config = testConfig({
       apiKeys: [API_KEY],
-      webhookAuth: { hmacSecrets: [WEBHOOK_SECRET], basicCredentials: [], maxAgeSeconds: 300 },
+      webhookAuth: {
+        hmacSecrets: [WEBHOOK_SECRET],
+        basicCredentials: [],
+        maxAgeSeconds: 300,
+        maxClockSkewSeconds: 3600,
+      },
     });
     expect(securityWarnings(config)).toEqual([expect.stringContaining('WEBHOOK_MAX_AGE_SECONDS=300')]);
   });

@@ -24,7 +24,7 @@ export type IngestResult =
   | { outcome: 'invalid'; issues: z.core.$ZodIssue[]; problem?: string };
 
 /** A callback as the route received it. */
-type ReceivedCallback = {
+export type ReceivedCallback = {
   payload: Record<string, unknown>;
   raw: string;
   log: Logger;
@@ -147,7 +147,7 @@ export type Applier = { rules: OptOutRules; hook: tracking.ReportHook };
 export const applierFor = (rules: OptOutRules): Applier => ({ rules, hook: optOutCodeHook(rules) });
 
 /** Writes one callback to the log, with what became of it, in the transaction that applies it. */
-async function storeAndApply(
+export async function storeAndApply(
   trx: Handle,
   { payload, raw, log, receivedAt }: ReceivedCallback,
   now: string,

@@ -3,18 +3,23 @@ import { type Config, loadConfig } from '../config';
 import { openDatabase, parseDatabaseUrl } from '../db/database';
 import { createLogger } from '../logger';
 import { optOutRules } from '../opt-outs';
+import { applierFor } from './callback-writer';
+import { reapplyQuarantined } from './quarantine.service';
 import { type OutcomeCounts, reapplyStoredCallbacks } from './reapply.service';
 
 /**
- * `npm run callbacks -- reapply`: applies what the callback log kept without applying, with this
- * release's schemas and the configuration in the environment (and `.env`), the service's own. Prints
- * what it did; logs (warnings and errors only) go to stderr as JSON lines.
+ * `npm run callbacks -- reapply`: applies what the callback log kept without applying, and what the
+ * quarantine kept of refused callbacks, with this release's schemas and the configuration in the
+ * environment (and `.env`), the service's own. Prints what it did; logs (warnings and errors only)
+ * go to stderr as JSON lines.
  */
 
 const USAGE = `usage: npm run callbacks -- reapply
 
   reapply   apply the stored callbacks that did not fit (invalid) or whose batch was unknown
-            (unmatched) through the normal apply path; safe to run twice and beside the service`;
+            (unmatched) through the normal apply path, then verify the callbacks refused with 401
+            (the quarantine) again with the secrets configured now and apply those that pass;
+            safe to run twice and beside the service`;
 
 /** `applied 3, unmatched 2` in a stable order, or `none`. */
 export function formatCounts(counts: OutcomeCounts): string {
@@ -22,14 +27,22 @@ export function formatCounts(counts: OutcomeCounts): string {
   return entries.length === 0 ? 'none' : entries.map(([outcome, n]) => `${outcome} ${n}`).join(', ');
 }
 
+const total = (counts: OutcomeCounts) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+
 async function reapply(config: Config): Promise<void> {
   const log = createLogger('warn', process.stderr);
   const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), log);
   try {
-    const stored = await reapplyStoredCallbacks(db, optOutRules(config.optOuts), log);
-    const total = Object.values(stored).reduce((sum, n) => sum + n, 0);
+    const rules = optOutRules(config.optOuts);
+    const stored = await reapplyStoredCallbacks(db, rules, log);
     process.stdout.write(
-      `stored callbacks tried again: ${total} (by outcome now: ${formatCounts(stored)})\n`,
+      `stored callbacks tried again: ${total(stored)} (by outcome now: ${formatCounts(stored)})\n`,
+    );
+    const quarantine = await reapplyQuarantined(db, config, applierFor(rules), log);
+    process.stdout.write(
+      quarantine.skipped
+        ? 'quarantine: left as it is, since no callback authentication is configured\n'
+        : `quarantined callbacks verified again: ${total(quarantine.outcomes)} (${formatCounts(quarantine.outcomes)}); ${quarantine.purged} purged for age\n`,
     );
   } finally {
     await db.destroy();

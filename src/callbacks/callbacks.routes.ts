@@ -8,6 +8,7 @@ import { clientRateLimit, type RateLimitStores, requireWebhookAuth } from '../se
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
 import { inTurn, readCallbackBody } from './callback-limits';
 import { createCallbackWriter, type IngestResult } from './callback-writer';
+import { quarantineRefused } from './quarantine.service';
 
 /** Only Sinch's known types become label values, so a stranger cannot create series at will. */
 const callbackTypeLabel = (type: unknown) =>
@@ -50,7 +51,7 @@ export function callbackRoutes(deps: {
     }),
     // The size limit as the bytes arrive, then depth and shape in readCallbackBody (callback-limits.ts).
     express.raw({ type: () => true, limit: deps.config.limits.callbackMaxBodyBytes }),
-    requireWebhookAuth(deps.config.webhookAuth),
+    requireWebhookAuth(deps.config.webhookAuth, quarantineRefused(deps.db, deps.config, deps.metrics)),
     async (req, res) => {
       const startedAt = process.hrtime.bigint();
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

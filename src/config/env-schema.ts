@@ -148,6 +148,24 @@ export const envSchema = z.object({
     description:
       "Oldest callback signature timestamp accepted, in seconds (3 days, longer than Sinch's retries); `0` switches the check off.",
   }),
+  WEBHOOK_MAX_CLOCK_SKEW_SECONDS: withDefault('3600', integer(0, 7 * 86_400), {
+    group: 'security',
+    description:
+      'How far ahead of our clock a signature timestamp may be, in seconds (an hour: drift or a wrong DST hour on either side is no reason to lose callbacks); checked only with `WEBHOOK_MAX_AGE_SECONDS`.',
+  }),
+  WEBHOOK_QUARANTINE_MAX_ROWS: withDefault('10000', integer(0, 10_000_000), {
+    group: 'security',
+    description:
+      'Callbacks refused with 401 kept at most, for `npm run callbacks -- reapply` to verify again; the oldest go first. `0` keeps none.',
+  }),
+  WEBHOOK_QUARANTINE_MAX_BYTES: withDefault('104857600', integer(0, 100 * 2 ** 30), {
+    group: 'security',
+    description: 'Bytes the refused callbacks may take at most (100 MiB); the oldest go first.',
+  }),
+  WEBHOOK_QUARANTINE_MAX_AGE_HOURS: withDefault('168', integer(1, 24 * 365), {
+    group: 'security',
+    description: 'Hours a refused callback is kept (a week) before it is purged.',
+  }),
   RATE_LIMIT_WEBHOOK: withDefault('6000', integer(0, 1_000_000), {
     group: 'security',
     description: '`POST /webhooks/dlr` requests a minute per client IP; `0` switches the limit off.',

@@ -27,6 +27,7 @@ import * as dailyKeySendCounts from './migrations/0011-daily-key-send-counts';
 import * as callbackProblems from './migrations/0012-callback-problems';
 import * as events from './migrations/0013-events';
 import * as rareStatusIndex from './migrations/0014-rare-status-index';
+import * as callbackQuarantine from './migrations/0015-callback-quarantine';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-callback-problems': callbackProblems,
   '0013-events': events,
   '0014-rare-status-index': rareStatusIndex,
+  '0015-callback-quarantine': callbackQuarantine,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

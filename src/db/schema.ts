@@ -225,11 +225,26 @@ export type EventAttemptsTable = {
   duration_ms: number;
 };
 
+/** A callback refused with 401, kept (bounded) until it is verified again or purged. */
+export type CallbackQuarantineTable = {
+  id: string;
+  received_at: string;
+  /** Why it was refused: a signature failure, missing or bad Basic credentials. */
+  reason: string;
+  /** JSON: the signature headers as sent, and a SHA-256 of Basic credentials (never the credentials). */
+  headers: string;
+  /** The body exactly as received, base64. */
+  body: string;
+  /** Size of body and headers as stored. */
+  bytes: number;
+};
+
 export type Database = {
   messages: MessagesTable;
   recipients: RecipientsTable;
   recipient_events: RecipientEventsTable;
   callbacks: CallbacksTable;
+  callback_quarantine: CallbackQuarantineTable;
   inbound_messages: InboundMessagesTable;
   idempotency_keys: IdempotencyKeysTable;
   opt_outs: OptOutsTable;

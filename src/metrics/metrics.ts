@@ -33,6 +33,12 @@ export function createMetrics(options: { processMetrics: boolean }) {
       labelNames: ['type', 'outcome'] as const,
       registers,
     }),
+    callbackAuthFailures: new Counter({
+      name: 'sinch_callback_auth_failures_total',
+      help: 'Callbacks refused with 401, by reason; each is kept in the quarantine while it has room.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     callbackSeconds: new Histogram({
       name: 'sinch_callback_processing_seconds',
       help: 'Time from receiving a callback to answering it.',

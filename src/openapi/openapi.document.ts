@@ -80,6 +80,8 @@ const operationalPaths: ZodOpenApiPathsObject = {
           'PAYLOAD_TOO_LARGE',
           // A Content-Encoding the body parser cannot undo: no retry can make those bytes readable.
           'UNSUPPORTED_MEDIA_TYPE',
+          // A body that cannot be read at all (it ends before its Content-Length, say).
+          'BAD_REQUEST',
           'RATE_LIMITED',
           ...SERVER_CODES,
         ]),

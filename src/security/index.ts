@@ -1,7 +1,15 @@
 /** Security: who may call us, how often, and to which numbers. The entry other features use. */
 export { apiKeyIdOf, requireApiKey } from './api-keys.middleware';
+export { type BasicCredential, parseBasicAuth } from './basic-auth';
 export { redisRateLimitStores } from './rate-limit-redis';
 export { databaseRateLimitStores, type RateLimitStores } from './rate-limit-store';
 export { apiGuard, clientRateLimit } from './rate-limits';
 export { createSendGuard, type SendCheck, type SendCost, type SendGuard } from './send-limits.service';
-export { requireWebhookAuth } from './webhook-auth.middleware';
+export {
+  checkWebhookAuth,
+  type OnRefused,
+  type RefusalReason,
+  requireWebhookAuth,
+  type WebhookAuthCheck,
+  webhookAuthConfigured,
+} from './webhook-auth.middleware';

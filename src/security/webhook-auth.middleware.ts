@@ -1,10 +1,13 @@
-import type { RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import { hasSignature, type SignatureFailure, verifySinchSignature } from '../sinch/signing';
 import { basicAuthMatches } from './basic-auth';
 
-type RefusalReason = SignatureFailure | 'missing credentials' | 'bad basic credentials';
+export type RefusalReason = SignatureFailure | 'missing credentials' | 'bad basic credentials';
+
+export type WebhookAuthCheck = { ok: true } | { ok: false; reason: RefusalReason };
 
 /** True when at least one way of authenticating callbacks is configured. */
 export function webhookAuthConfigured(auth: Config['webhookAuth']): boolean {
@@ -12,43 +15,59 @@ export function webhookAuthConfigured(auth: Config['webhookAuth']): boolean {
 }
 
 /**
- * Checks a callback before its body is parsed or stored; mount it after `express.raw` so the HMAC
- * runs over the exact bytes Sinch sent. A callback passing either check (HMAC signature or Basic
- * credentials) is accepted: Sinch sends one or the other depending on how the account is set up.
- * With neither configured every callback passes (server.ts warns at start-up).
+ * The check of one callback: HMAC signature or Basic credentials, whichever passes (Sinch sends one or
+ * the other depending on how the account is set up). With neither configured every callback passes.
+ * `nowMs` is the time the freshness of the signature is judged at: now on the live path, the time it
+ * arrived when a quarantined callback is verified again.
  */
-export function requireWebhookAuth(auth: Config['webhookAuth']): RequestHandler {
+export function checkWebhookAuth(
+  auth: Config['webhookAuth'],
+  headers: IncomingHttpHeaders,
+  rawBody: Buffer,
+  nowMs?: number,
+): WebhookAuthCheck {
   const hmac = auth.hmacSecrets.length > 0;
   const basic = auth.basicCredentials.length > 0;
-  return (req, res, next) => {
-    if (!hmac && !basic) {
+  if (!hmac && !basic) return { ok: true };
+  if (basic && basicAuthMatches(headers, auth.basicCredentials)) return { ok: true };
+  if (hmac && hasSignature(headers)) {
+    return verifySinchSignature(headers, rawBody, {
+      secrets: auth.hmacSecrets,
+      maxAgeSeconds: auth.maxAgeSeconds,
+      maxClockSkewSeconds: auth.maxClockSkewSeconds,
+      ...(nowMs === undefined ? {} : { nowMs }),
+    });
+  }
+  return {
+    ok: false,
+    reason: basic && headers.authorization ? 'bad basic credentials' : 'missing credentials',
+  };
+}
+
+/** Told of every refused callback before it is answered 401 (the quarantine keeps it); must not throw. */
+export type OnRefused = (req: Request, reason: RefusalReason, rawBody: Buffer) => Promise<void>;
+
+/**
+ * Checks a callback before its body is parsed or stored; mount it after `express.raw` so the HMAC
+ * runs over the exact bytes Sinch sent. server.ts warns at start-up when no check is configured.
+ */
+export function requireWebhookAuth(auth: Config['webhookAuth'], onRefused?: OnRefused): RequestHandler {
+  const hmac = auth.hmacSecrets.length > 0;
+  const basic = auth.basicCredentials.length > 0;
+  return async (req, res, next) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const check = checkWebhookAuth(auth, req.headers, rawBody);
+    if (check.ok) {
       next();
       return;
     }
-    if (basic && basicAuthMatches(req.headers, auth.basicCredentials)) {
-      next();
-      return;
-    }
-    let reason: RefusalReason;
-    if (hmac && hasSignature(req.headers)) {
-      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const check = verifySinchSignature(req.headers, rawBody, {
-        secrets: auth.hmacSecrets,
-        maxAgeSeconds: auth.maxAgeSeconds,
-      });
-      if (check.ok) {
-        next();
-        return;
-      }
-      reason = check.reason;
-    } else {
-      reason = basic && req.headers.authorization ? 'bad basic credentials' : 'missing credentials';
-    }
-    // Sinch never retries a 4xx: a refused genuine callback is lost, so say clearly why.
+    const { reason } = check;
+    // Sinch never retries a 4xx: say clearly why, and keep the callback to verify again later.
     req.log.warn(
       { reason, accepted: [...(hmac ? ['hmac'] : []), ...(basic ? ['basic'] : [])] },
       `callback refused: ${reason}`,
     );
+    await onRefused?.(req, reason, rawBody);
     if (basic) res.set('WWW-Authenticate', 'Basic realm="sinch-callbacks"');
     next(new AppError('UNAUTHORIZED', 'The callback could not be authenticated.'));
   };

@@ -8,9 +8,10 @@ import { newId } from '../../src/core/ids';
 import type { Db } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { optOutRules } from '../../src/opt-outs';
-import { makeTestApp, sendThroughFakeSinch, TEST_ENV } from '../helpers/app';
+import { makeTestApp, sendThroughFakeSinch, TEST_ENV, testConfig } from '../helpers/app';
 import { createTestDatabase, DB_KINDS } from '../helpers/databases';
 import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from '../helpers/process';
+import { OLD_WEBHOOK_SECRET, sinchSignatureHeaders, WEBHOOK_SECRET } from '../helpers/security';
 
 const BATCH = '01JREAPPLY0000000000000000';
 const rules = optOutRules(undefined);
@@ -132,10 +133,13 @@ describe.each(DB_KINDS)('npm run callbacks -- reapply, on %s', (kind) => {
 });
 
 /** Runs the command from the sources (tsx), as `npm run callbacks -- reapply` runs its build. */
-async function runCommand(databaseUrl: string): Promise<{ code: number; stdout: string }> {
+async function runCommand(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string }> {
   const [command, args] = serverCommand('src/callbacks/callbacks.cli.ts');
   const child = spawn(command, [...args, 'reapply'], {
-    env: { PATH: process.env.PATH, ...TEST_ENV, DATABASE_URL: databaseUrl },
+    env: { PATH: process.env.PATH, ...TEST_ENV, DATABASE_URL: databaseUrl, ...env },
   });
   let stdout = '';
   child.stdout.on('data', (chunk) => {
@@ -159,7 +163,10 @@ describe('npm run callbacks -- reapply, as a command', () => {
         const { code, stdout } = await runCommand(database.url);
 
         expect(code).toBe(0);
-        expect(stdout).toBe('stored callbacks tried again: 2 (by outcome now: applied 1, invalid 1)\n');
+        expect(stdout).toBe(
+          'stored callbacks tried again: 2 (by outcome now: applied 1, invalid 1)\n' +
+            'quarantine: left as it is, since no callback authentication is configured\n',
+        );
         expect((await outcomes(db)).map((row) => row.outcome)).toEqual(['applied', 'invalid']);
       } finally {
         await database.drop();
@@ -192,6 +199,35 @@ describe('npm run callbacks -- reapply, as a command', () => {
       expect((inbound[0] ?? 0) + (inbound[1] ?? 0)).toBe(20);
       expect((await outcomes(db)).every((row) => row.outcome === 'inbound')).toBe(true);
       expect(await db.selectFrom('inbound_messages').select('id').execute()).toHaveLength(20);
+    },
+    CHILD_PROCESS_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'When a callback was refused for a wrong secret, then after the secret is fixed the command applies it',
+    async () => {
+      const database = await createTestDatabase('sqlite');
+      onTestFinished(() => database.drop());
+      const base = testConfig();
+      const wrong = testConfig({ webhookAuth: { ...base.webhookAuth, hmacSecrets: [OLD_WEBHOOK_SECRET] } });
+      const { app, db } = await makeTestApp({ database, config: wrong });
+      const sent = await sendThroughFakeSinch(app, { batchId: BATCH, to: '+15551234567' });
+      const body = JSON.stringify({ ...delivered(BATCH), client_reference: sent.clientReference });
+      await request(app)
+        .post('/webhooks/dlr')
+        .set('Content-Type', 'application/json')
+        .set(sinchSignatureHeaders(WEBHOOK_SECRET, body))
+        .send(body)
+        .expect(401);
+
+      const { code, stdout } = await runCommand(database.url, { SINCH_WEBHOOK_SECRET: WEBHOOK_SECRET });
+
+      expect(code).toBe(0);
+      expect(stdout).toContain('quarantined callbacks verified again: 1 (applied 1); 0 purged for age');
+      expect((await request(app).get(`/messages/${sent.messageId}`).expect(200)).body.status).toBe(
+        'Delivered',
+      );
+      expect(await db.selectFrom('callback_quarantine').select('id').execute()).toEqual([]);
     },
     CHILD_PROCESS_TEST_TIMEOUT_MS,
   );
