@@ -1,4 +1,12 @@
 import type { Generated } from 'kysely';
+import type {
+  EventAttemptsTable,
+  EventDeliveriesTable,
+  EventEndpointsTable,
+  EventsTable,
+} from './schema.events';
+
+export type { EventAttemptsTable, EventDeliveriesTable, EventEndpointsTable, EventsTable };
 
 /**
  * Row types of the database. Timestamps are ISO-8601 UTC strings with milliseconds, so they compare
@@ -165,67 +173,6 @@ export type RateLimitHitsTable = {
 };
 
 /** The outbox: each event once, written with the change that caused it; see src/events. */
-export type EventsTable = {
-  seq: Generated<number | string>;
-  id: string;
-  type: string;
-  message_id: string | null;
-  dedupe_key: string | null;
-  /** The body as it is sent and signed. */
-  payload: string;
-  created_at: string;
-  /** 0 until its deliveries are queued. */
-  fanned_out: Generated<number>;
-};
-
-export type EventEndpointsTable = {
-  id: string;
-  url: string;
-  /** JSON array of whsec_ secrets, each signing every event; null: EVENT_WEBHOOK_SECRET. */
-  secrets: string | null;
-  /** JSON array of event types; null: every type. */
-  event_types: string | null;
-  /** api (POST /event-endpoints) or config (EVENT_WEBHOOK_URLS). */
-  source: string;
-  description: string | null;
-  failing_since: string | null;
-  paused_at: string | null;
-  created_at: string;
-};
-
-/** One event for one endpoint: pending until delivered or given up. */
-export type EventDeliveriesTable = {
-  id: string;
-  event_id: string;
-  event_seq: number | string;
-  endpoint_id: string;
-  order_key: string;
-  url: string;
-  /** pending, delivered or failed. */
-  status: string;
-  attempts: Generated<number>;
-  next_attempt_at: string;
-  retry_until: string;
-  lease_owner: string | null;
-  lease_until: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: string;
-  done_at: string | null;
-};
-
-export type EventAttemptsTable = {
-  id: string;
-  delivery_id: string;
-  event_id: string;
-  endpoint_id: string;
-  attempted_at: string;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-};
-
-/** A callback refused with 401, kept (bounded) until it is verified again or purged. */
 export type CallbackQuarantineTable = {
   id: string;
   received_at: string;

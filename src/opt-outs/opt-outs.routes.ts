@@ -5,7 +5,8 @@ import type { Db } from '../db/database';
 import { validate } from '../http/validate';
 import { apiKeyIdOf } from '../security';
 import { listOptOutsQuery, optOutNumberParam } from './opt-outs.schemas';
-import { listOptOutsPage, removeOptOut } from './opt-outs.service';
+import { removeOptOut } from './opt-outs.service';
+import { listOptOutsPage } from './opt-outs.view';
 
 /** GET /opt-outs and DELETE /opt-outs/:number; the list holds numbers, so the API keys guard it. */
 export function optOutsRoutes(deps: { db: Db; config: Config; auth: RequestHandler[] }): Router {
