@@ -43,8 +43,17 @@ export function writeReportBodies(plan: SeedPlan, file: string, limit = plan.cou
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+/** What the dispatcher made of the run's events: queued deliveries and attempts (a hanging receiver: timeouts). */
+function outboxLine(sqlite: SQLite.Database): string {
+  const count = (query: string) => (sqlite.prepare(query).get() as { n: number }).n;
+  const events = count('select count(*) as n from events');
+  const deliveries = count('select count(*) as n from event_deliveries');
+  const attempts = count('select count(*) as n from event_attempts');
+  return `; outbox: ${events} events, ${deliveries} deliveries queued, ${attempts} attempts made`;
+}
+
 /** A callback row per 2xx answer, each applied to its recipient: else the run measured something else. */
-export function verifyIngest(path: string, load: LoadResult, count: number) {
+export function verifyIngest(path: string, load: LoadResult, count: number, withOutbox = false) {
   const sqlite = new SQLite(path, { readonly: true });
   const rows = sqlite
     .prepare('select outcome, count(*) as n from callbacks group by outcome')
@@ -57,6 +66,7 @@ export function verifyIngest(path: string, load: LoadResult, count: number) {
     .get() as {
     n: number;
   };
+  const outbox = withOutbox ? outboxLine(sqlite) : '';
   sqlite.close();
   const total = rows.reduce((sum, row) => sum + row.n, 0);
   const applied = rows.find((row) => row.outcome === 'applied')?.n ?? 0;
@@ -73,7 +83,7 @@ export function verifyIngest(path: string, load: LoadResult, count: number) {
   }
   const verified =
     `${total} stored for ${load.okIncludingWarmup} 2xx (+${total - load.okIncludingWarmup} in flight at ` +
-    `the end), ${applied} applied, ${delivered.n} Delivered`;
+    `the end), ${applied} applied, ${delivered.n} Delivered${outbox}`;
   return { verified, problems };
 }
 
@@ -86,6 +96,8 @@ export async function ingestVariant(opts: {
   logLevel: string;
   plan: SeedPlan;
   extraEnv?: (rep: number) => Record<string, string>;
+  /** Adds what the outbox holds after the run to the check's line. */
+  withOutbox?: boolean;
 }): Promise<{ variant: Variant; seedMs: number }> {
   const { plan } = opts;
   let seedMs = 0;
@@ -94,7 +106,7 @@ export async function ingestVariant(opts: {
     seed: (path) => {
       seedMs = seedDatabase(path, plan);
     },
-    verify: (path, load) => verifyIngest(path, load, plan.count),
+    verify: (path, load) => verifyIngest(path, load, plan.count, opts.withOutbox),
   });
   return { variant, seedMs };
 }

@@ -9,6 +9,8 @@ export type BenchOptions = {
   skipMillion: boolean;
   skipSend: boolean;
   skipIngest: boolean;
+  /** Also runs ingest with an event endpoint configured whose receiver never answers. */
+  withEvents: boolean;
   /** The service's LOG_LEVEL: `info` (one line per callback, as deployed) unless told otherwise. */
   logLevel: 'info' | 'warn' | 'error';
   /** Rounds: every variant runs once per round, in rotated order. */
@@ -59,6 +61,7 @@ export function readOptions(): BenchOptions {
     skipMillion: truthy(setting('skip-million', 'BENCH_SKIP_MILLION')),
     skipSend: truthy(setting('skip-send', 'BENCH_SKIP_SEND')),
     skipIngest: truthy(setting('skip-ingest', 'BENCH_SKIP_INGEST')),
+    withEvents: truthy(setting('with-events', 'BENCH_WITH_EVENTS')),
     logLevel,
     reps: Math.round(positive('reps', 'BENCH_REPS', 3)),
     compare: (setting('compare', 'BENCH_COMPARE') ?? '')

@@ -6,7 +6,10 @@ export type Report = {
   opts: BenchOptions;
   runner: string;
   placement: string;
-  /** Ingest variants; the first two are bare Express and the guide's app, the third the service. */
+  /**
+   * Ingest variants; the first two are bare Express and the guide's app, the third the service, then
+   * revisions and (key `service-events`) the service with a hanging event endpoint.
+   */
   ingest: Summary[];
   /** The service at 1,000,000 messages, when run. */
   large: Summary | undefined;
@@ -70,6 +73,15 @@ function targets(r: Report): string[] {
     lines.push(
       `| service peak RSS < 150 MB (ingest) | ${num(service.peakRssMb, 0)} MB | ${verdict(service.peakRssMb < 150)} |`,
     );
+    const events = r.ingest.find((s) => s.key === 'service-events');
+    if (events) {
+      // Within 10 % of ingest without, by rate and by the CPU each callback costs (issue 14).
+      const ratio = events.rps.median / service.rps.median;
+      const cpu = service.cpuUs.median / events.cpuUs.median;
+      lines.push(
+        `| ingest with a hanging event endpoint ≥ 90 % of without | ${pct(ratio)} of req/s, ${pct(cpu)} by CPU per request, p99 ${num(events.p99.median)} vs ${num(service.p99.median)} ms | ${verdict(ratio >= 0.9)} |`,
+      );
+    }
     if (r.large) {
       const ratio = r.large.p99.median / service.p99.median;
       lines.push(

@@ -56,6 +56,7 @@ export function spread(values: Array<number | undefined>): Spread {
 
 /** Medians (and ranges) of one variant's runs. */
 export type Summary = {
+  key: string;
   name: string;
   rps: Spread;
   p50: Spread;
@@ -69,6 +70,7 @@ export type Summary = {
 
 export function summarize({ variant, runs }: VariantRuns): Summary {
   return {
+    key: variant.key,
     name: variant.name,
     rps: spread(runs.map((r) => r.rps)),
     p50: spread(runs.map((r) => r.p50)),

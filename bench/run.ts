@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRevision, prepareLauncher, removeBuild, SERVICE } from './build';
+import { hangingEventEnv, startHangingReceiver } from './hanging-receiver';
 import { ingestBodies, ingestVariant } from './ingest';
 import { readOptions } from './options';
 import { canPin, placement } from './pinning';
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
   let summaries: Summary[] = [];
   let largeSummary: Summary | undefined;
   let seedMs: number | undefined;
+  // Stopped by the process's exit with everything else: it only holds sockets.
+  const hanging = opts.withEvents && !opts.skipIngest ? await startHangingReceiver() : undefined;
   if (!opts.skipIngest) {
     // Enough distinct reports for every request of one run, warm-up included.
     const small = ingestBodies(dir, opts.smallMessages, opts.smallMessages);
@@ -84,6 +87,19 @@ async function main(): Promise<void> {
     ];
     for (const s of services)
       ingest.push((await ingestVariant({ ...s, ...common, plan: small.plan })).variant);
+    if (hanging) {
+      // The same service and rows, with an event endpoint whose receiver never answers (issue 14).
+      const withEvents = await ingestVariant({
+        ...services[0],
+        key: 'service-events',
+        name: 'our service, event endpoint hanging',
+        ...common,
+        plan: small.plan,
+        extraEnv: () => hangingEventEnv(hanging.url),
+        withOutbox: true,
+      } as Parameters<typeof ingestVariant>[0]);
+      ingest.push(withEvents.variant);
+    }
     if (!opts.skipMillion) {
       console.error(`seeding ${opts.largeMessages} messages…`);
       const large = ingestBodies(dir, opts.largeMessages, opts.smallMessages);
@@ -101,7 +117,9 @@ async function main(): Promise<void> {
     const ingestRuns = await runRounds(ingest, { ...load, bodiesFile: small.file }, opts.reps, progress);
     summaries = ingestRuns.map(summarize);
     largeSummary = opts.skipMillion ? undefined : summaries.pop();
+    if (hanging) console.error(`  the hanging receiver took ${hanging.taken()} event deliveries in all`);
   }
+  await hanging?.stop();
 
   let send: Summary[] = [];
   if (!opts.skipSend) {

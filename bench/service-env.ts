@@ -32,5 +32,8 @@ export function serviceEnv(opts: {
     WEBHOOK_BASIC_AUTH: '',
     NODE_ENV: '',
     TRUST_PROXY: '',
+    // No events unless a variant sets them (the ingest run with a hanging endpoint does).
+    EVENT_WEBHOOK_URLS: '',
+    EVENT_WEBHOOK_SECRET: '',
   };
 }
