@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { newBudget, type UnappliedBudget } from './callbacks/callback-retention';
 import { callbackRoutes } from './callbacks/callbacks.routes';
 import type { Config } from './config';
 import { consoleRoutes } from './console/console.routes';
@@ -31,6 +32,8 @@ export type AppDeps = {
   metrics: Metrics;
   /** Shared with the server, which flags a shutdown in progress; defaults to running. */
   lifecycle?: Lifecycle;
+  /** What the callback log keeps unapplied, shared with the purge (service.ts); one of its own if not given. */
+  callbackBudget?: UnappliedBudget;
   /** Where per-minute limits are counted; the database unless the server passes Redis (REDIS_URL). */
   rateLimitStores?: RateLimitStores;
 };
@@ -61,7 +64,8 @@ export function buildApp(deps: AppDeps): Express {
   // The opt-out words and codes, built once: callbacks apply them, and so do reports replayed by a send.
   const optOuts = optOutRules(deps.config.optOuts);
   // Callbacks first: they are most of the traffic, and each router passed costs every request a look.
-  app.use(callbackRoutes({ ...deps, optOuts, rateLimitStores }));
+  const callbackBudget = deps.callbackBudget ?? newBudget(deps.config.callbackRetention.unappliedMaxBytes);
+  app.use(callbackRoutes({ ...deps, optOuts, rateLimitStores, callbackBudget }));
   app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
   app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts, rateLimitStores }));

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
+import { newBudget, startCallbackPurge } from './callbacks/callback-retention';
 import type { Config } from './config';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
 import { startDispatcher } from './events';
@@ -74,7 +75,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     { rateLimitStore: rateLimitStores ? describeRedis(config.redisUrl as string) : 'database' },
     `per-minute rate limits counted in ${rateLimitStores ? 'redis' : 'the database'}`,
   );
-  const app = buildApp({ config, logger, sinch, db, metrics, lifecycle, rateLimitStores });
+  const callbackBudget = newBudget(config.callbackRetention.unappliedMaxBytes);
+  const app = buildApp({ config, logger, sinch, db, metrics, lifecycle, rateLimitStores, callbackBudget });
 
   let server: Server;
   try {
@@ -109,6 +111,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         )
       : undefined;
 
+  const purge =
+    config.callbackRetention.purgeIntervalMs > 0
+      ? startCallbackPurge(
+          { db, retention: config.callbackRetention, budget: callbackBudget, log: logger },
+          config.callbackRetention.purgeIntervalMs,
+          (result) => {
+            metrics.callbackLogUnappliedBytes.set(result.keptUnappliedBytes);
+            metrics.callbacksPurged.inc({ kind: 'applied' }, result.applied);
+            metrics.callbacksPurged.inc({ kind: 'unapplied' }, result.unapplied);
+          },
+        )
+      : undefined;
+
   const dispatcher = startDispatcher({ db, settings: config.events, log: logger, metrics });
 
   return {
@@ -128,6 +143,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         clearInterval(idle);
       }
       await reconciler?.stop();
+      await purge?.stop();
       await rateLimitStores?.close();
       await dispatcher.stop();
       await db.destroy();

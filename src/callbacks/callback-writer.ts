@@ -9,6 +9,7 @@ import type { OptOutRules } from '../opt-outs';
 import { applyInboundKeyword, optOutCodeHook } from '../opt-outs';
 import { KNOWN_CALLBACK_TYPES, type SinchCallback, sinchCallbackSchema } from '../sinch/callbacks.schemas';
 import * as tracking from '../tracking';
+import { payloadToStore, type UnappliedBudget } from './callback-retention';
 import { insertCallback } from './callbacks.repository';
 
 /** A field of any callback, fit for its column in the log: a string within bounds and without NUL, or null. */
@@ -74,7 +75,7 @@ function nextGroup(queue: QueuedCallback[]): QueuedCallback[] {
  * Each callback is answered only after the transaction holding it has committed. If a group fails,
  * its callbacks are retried one transaction each, so a callback that cannot be stored fails alone.
  */
-export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter {
+export function createCallbackWriter(db: Db, rules: OptOutRules, budget?: UnappliedBudget): CallbackWriter {
   const apply = applierFor(rules);
   const queue: QueuedCallback[] = [];
   let writing = false;
@@ -83,7 +84,7 @@ export function createCallbackWriter(db: Db, rules: OptOutRules): CallbackWriter
     const now = new Date().toISOString();
     return db.transaction().execute(async (trx) => {
       const results: IngestResult[] = [];
-      for (const item of group) results.push(await storeAndApply(trx, item, now, apply));
+      for (const item of group) results.push(await storeAndApply(trx, item, now, apply, budget));
       return results;
     });
   }
@@ -152,6 +153,7 @@ export async function storeAndApply(
   { payload, raw, log, receivedAt }: ReceivedCallback,
   now: string,
   apply: Applier,
+  budget?: UnappliedBudget,
 ): Promise<IngestResult> {
   const type = typeof payload.type === 'string' ? payload.type : null;
   let result: IngestResult;
@@ -170,7 +172,7 @@ export async function storeAndApply(
     type: storable(type, 64),
     batch_id: storable(payload.batch_id, 64),
     client_reference: storable(payload.client_reference, 2048),
-    payload: raw,
+    ...payloadToStore(budget, result.outcome, raw),
     outcome: result.outcome,
     processed_at: now,
   });
@@ -194,6 +196,7 @@ async function keepUnstorable(db: Db, item: ReceivedCallback, error: unknown): P
       batch_id: storable(payload.batch_id, 64),
       client_reference: storable(payload.client_reference, 2048),
       payload: item.raw,
+      payload_bytes: Buffer.byteLength(item.raw),
       outcome: 'invalid',
       processed_at: now,
       problem,

@@ -13,6 +13,7 @@ const insertCallbackRow = preparedQuery((db, row: CallbacksTable) =>
     outcome: row.outcome,
     processed_at: row.processed_at,
     problem: row.problem ?? null,
+    payload_bytes: row.payload_bytes ?? null,
   }),
 );
 

@@ -7,6 +7,7 @@ import type { OptOutRules } from '../opt-outs';
 import { clientRateLimit, type RateLimitStores, requireWebhookAuth } from '../security';
 import { KNOWN_CALLBACK_TYPES } from '../sinch/callbacks.schemas';
 import { inTurn, readCallbackBody } from './callback-limits';
+import type { UnappliedBudget } from './callback-retention';
 import { createCallbackWriter, type IngestResult } from './callback-writer';
 import { quarantineRefused } from './quarantine.service';
 
@@ -36,9 +37,10 @@ export function callbackRoutes(deps: {
   metrics: Metrics;
   optOuts: OptOutRules;
   rateLimitStores: RateLimitStores;
+  callbackBudget: UnappliedBudget;
 }): Router {
   const router = Router();
-  const writer = createCallbackWriter(deps.db, deps.optOuts);
+  const writer = createCallbackWriter(deps.db, deps.optOuts, deps.callbackBudget);
 
   router.post(
     '/webhooks/dlr',

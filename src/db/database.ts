@@ -28,6 +28,7 @@ import * as callbackProblems from './migrations/0012-callback-problems';
 import * as events from './migrations/0013-events';
 import * as rareStatusIndex from './migrations/0014-rare-status-index';
 import * as callbackQuarantine from './migrations/0015-callback-quarantine';
+import * as callbackRetention from './migrations/0016-callback-retention';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-events': events,
   '0014-rare-status-index': rareStatusIndex,
   '0015-callback-quarantine': callbackQuarantine,
+  '0016-callback-retention': callbackRetention,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -83,6 +83,8 @@ export type CallbacksTable = {
   processed_at: string | null;
   /** For an `invalid` one the database refused as it was: what it refused (the payload is kept). */
   problem?: string | null;
+  /** Size of the payload in bytes, for the purge's bound on what the log keeps. */
+  payload_bytes?: number | null;
 };
 
 export type InboundMessagesTable = {

@@ -114,6 +114,17 @@ function eventMetrics(registers: Registry[]) {
       labelNames: ['endpoint'] as const,
       registers,
     }),
+    callbackLogUnappliedBytes: new Gauge({
+      name: 'sinch_callback_log_unapplied_bytes',
+      help: 'Payload bytes of callbacks kept without being applied (unknown_type, unmatched, invalid), as the last purge measured them.',
+      registers,
+    }),
+    callbacksPurged: new Counter({
+      name: 'sinch_callbacks_purged_total',
+      help: 'Callbacks deleted from the callback log by the purge: applied ones past CALLBACK_RETENTION_DAYS, unapplied ones past their age or size bound.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
     outboxDepth: new Gauge({
       name: 'sms_events_outbox_depth',
       help: 'Events not yet delivered or given up: deliveries pending plus events not yet queued.',
