@@ -29,9 +29,23 @@ export async function syncConfigEndpoints(db: Db, urls: readonly string[], now: 
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
-    let stale = trx.deleteFrom('event_endpoints').where('source', '=', 'config');
+    let stale = trx.selectFrom('event_endpoints').select('id').where('source', '=', 'config');
     if (ids.length > 0) stale = stale.where('id', 'not in', ids);
-    await stale.execute();
+    const gone = (await stale.execute()).map((row) => row.id);
+    if (gone.length === 0) return;
+    // What was pending for a URL no longer configured is given up, as for a deleted endpoint.
+    await trx
+      .updateTable('event_deliveries')
+      .set({
+        status: 'failed',
+        last_error: 'endpoint removed from EVENT_WEBHOOK_URLS',
+        done_at: now,
+        lease_owner: null,
+      })
+      .where('endpoint_id', 'in', gone)
+      .where('status', '=', 'pending')
+      .execute();
+    await trx.deleteFrom('event_endpoints').where('id', 'in', gone).execute();
   });
 }
 

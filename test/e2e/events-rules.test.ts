@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger';
+import { startService } from '../../src/service';
 import { startEventReceiver, withEvents } from '../helpers/event-receiver';
 import { type Pair, startPair } from './harness';
 
@@ -103,5 +105,30 @@ describe('event endpoints that keep failing, give up, or are asked again', () =>
     });
     expect(receiver.received.filter((r) => r.type === 'message.sent')).toHaveLength(1);
     expect(pair.logs.find('event delivery given up')).toHaveLength(1);
+  });
+
+  it('When a URL is taken out of EVENT_WEBHOOK_URLS, then at the next start what was pending for it is given up, not retried for days', async () => {
+    const receiver = await startEventReceiver({ respond: () => 503 });
+    const pair = await startPair({ config: withEvents([receiver.url]) });
+    await pair.call('POST', '/send-sms', { to: '+15551234567', message: 'Moved' });
+    await receiver.waitForAny(1);
+    await pair.service.stop();
+
+    const again = await startService(
+      { ...pair.config, port: 0, events: { ...pair.config.events, urls: [] } },
+      createLogger('silent'),
+    );
+    try {
+      const rows = await waitUntil(async () => {
+        const all = await again.db.selectFrom('event_deliveries').select(['status', 'last_error']).execute();
+        return all.length > 0 && all.every((d) => d.status !== 'pending') ? all : undefined;
+      });
+      expect(new Set(rows.map((d) => `${d.status}: ${d.last_error}`))).toEqual(
+        new Set(['failed: endpoint removed from EVENT_WEBHOOK_URLS']),
+      );
+      expect(await again.db.selectFrom('event_endpoints').select('id').execute()).toEqual([]);
+    } finally {
+      await again.stop();
+    }
   });
 });
