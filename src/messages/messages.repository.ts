@@ -106,13 +106,17 @@ export async function findRecipients(db: Handle, messageId: string): Promise<Rec
 }
 
 export async function findRecipientEvents(db: Handle, messageId: string) {
-  return db
-    .selectFrom('recipient_events')
-    .select(['msisdn', 'status', 'code', 'at', 'applied_at'])
-    .where('message_id', '=', messageId)
-    .orderBy('applied_at')
-    .orderBy('id')
-    .execute();
+  return (
+    db
+      .selectFrom('recipient_events')
+      .select(['msisdn', 'status', 'code', 'at', 'applied_at'])
+      .where('message_id', '=', messageId)
+      // Sinch's time of each status where it gave one (our time of applying it otherwise), then arrival.
+      .orderBy(sql`coalesce(at, applied_at)`)
+      .orderBy('applied_at')
+      .orderBy('id')
+      .execute()
+  );
 }
 
 export type MessageFilter = {

@@ -78,11 +78,15 @@ export function recipientUpdates(report: DeliveryReport): RecipientUpdate[] {
 export async function applyReport(
   trx: Handle,
   report: DeliveryReport,
-  { now, log, hook }: ApplyContext,
+  { now: received, log, hook }: ApplyContext,
 ): Promise<{ outcome: ReportOutcome; tally: ApplyTally }> {
   const tally = emptyTally();
   // The transaction that records the batch takes the same lock: one of the two sees the other.
   await lockBatch(trx, report.batch_id);
+  // The time of what this report changes is read after the lock, not before waiting for the pool and
+  // the lock: otherwise a report applied after another could carry the earlier time (issue 13 item 8).
+  const current = new Date().toISOString();
+  const now = current > received ? current : received;
   const message = await messagesRepository.findMessageForReport(
     trx,
     report.batch_id,
