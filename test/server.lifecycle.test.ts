@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, type OnTestFinishedHandler, vi } from 'vitest';
+
+/** The test's own hook: in a concurrent describe the global one may belong to another test. */
+type Finally = (fn: OnTestFinishedHandler) => void;
+
 import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from './helpers/process';
 
 const root = resolve(import.meta.dirname, '..');
@@ -78,19 +82,17 @@ function startService(
   });
 }
 
-let cleanup: Array<() => void> = [];
-afterEach(() => {
-  for (const fn of cleanup) fn();
-  cleanup = [];
-});
-
 /**
  * Starts the service, sends, SIGTERMs once the send is with Sinch, and lets Sinch answer `answerAfterMs`
  * after the service has logged that it is shutting down (so the send is in flight across the signal).
  */
-async function sigtermDuringSend(answerAfterMs: number, env: Record<string, string> = {}) {
+async function sigtermDuringSend(
+  onTestFinished: Finally,
+  answerAfterMs: number,
+  env: Record<string, string> = {},
+) {
   const sinch = await heldSinch();
-  cleanup.push(() => sinch.server.close());
+  onTestFinished(() => void sinch.server.close());
   const service = await startService({
     SINCH_SERVICE_PLAN_ID: 'plan',
     SINCH_API_TOKEN: 'test-token-not-real',
@@ -98,7 +100,7 @@ async function sigtermDuringSend(answerAfterMs: number, env: Record<string, stri
     SINCH_API_BASE_URL: sinch.url,
     ...env,
   });
-  cleanup.push(() => service.child.kill('SIGKILL'));
+  onTestFinished(() => void service.child.kill('SIGKILL'));
 
   const inFlight = fetch(`http://127.0.0.1:${service.port}/send-sms`, {
     method: 'POST',
@@ -119,18 +121,26 @@ async function sigtermDuringSend(answerAfterMs: number, env: Record<string, stri
   return { res, exitCode: await exited, output: service.output, answeredAfterMs: Date.now() - signalledAt };
 }
 
-describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => {
-  it('When SIGTERM arrives while a send is in flight, then the send still gets its 202 and the process exits 0', async () => {
-    const { res, exitCode, output } = await sigtermDuringSend(0);
+// Concurrent: each test has its own child process, Sinch stand-in and database, and the one about a
+// ten-second send would otherwise hold the file for all of its wait.
+describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS, concurrent: true }, () => {
+  it('When SIGTERM arrives while a send is in flight, then the send still gets its 202 and the process exits 0', async ({
+    onTestFinished,
+  }) => {
+    const { res, exitCode, output } = await sigtermDuringSend(onTestFinished, 0);
 
     expect(res.status).toBe(202);
     expect(exitCode).toBe(0);
     expect(output()).toContain('shut down cleanly');
   });
 
-  it('When SIGTERM arrives during a send slower than ten seconds, then the send still gets its 202 and the process exits 0', async () => {
+  it('When SIGTERM arrives during a send slower than ten seconds, then the send still gets its 202 and the process exits 0', async ({
+    onTestFinished,
+  }) => {
     // Sinch answers 10.5 s after the service began shutting down: the test is about that much time passing.
-    const { res, exitCode, answeredAfterMs } = await sigtermDuringSend(10_500, { SINCH_TIMEOUT_MS: '20000' });
+    const { res, exitCode, answeredAfterMs } = await sigtermDuringSend(onTestFinished, 10_500, {
+      SINCH_TIMEOUT_MS: '20000',
+    });
 
     expect(answeredAfterMs).toBeGreaterThan(10_000);
     expect(res.status).toBe(202);
@@ -138,7 +148,9 @@ describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => 
     // Sinch answers after 10.5 s, on top of the child process starting.
   }, 40_000);
 
-  it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async () => {
+  it('When SIGTERM arrives in the middle of a load of callbacks, then every callback answered 200 is stored', async ({
+    onTestFinished,
+  }) => {
     const dir = mkdtempSync(join(tmpdir(), 'sms-sigterm-'));
     const file = join(dir, 'sms.sqlite');
     const service = await startService({
@@ -147,7 +159,7 @@ describe('graceful shutdown', { timeout: CHILD_PROCESS_TEST_TIMEOUT_MS }, () => 
       SINCH_NUMBER: '+15550001111',
       DATABASE_URL: `sqlite:${file}`,
     });
-    cleanup.push(() => service.child.kill('SIGKILL'));
+    onTestFinished(() => void service.child.kill('SIGKILL'));
     const exited = new Promise<number | null>((done) => service.child.on('exit', (code) => done(code)));
 
     const answered: string[] = [];
