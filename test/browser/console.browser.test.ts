@@ -95,8 +95,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
       const { messageId } = await send(base, { to: '+15550100001', message: 'Hello from the browser test' });
       const row = page.locator(`tr[data-message-id="${messageId}"]`);
       await row.waitFor();
-      // Seen before its final report: Sent or Dispatched, not yet Delivered.
-      expect(await row.locator('.badge').textContent()).toMatch(/^(Sent|Queued|Dispatched)$/);
+      // Seen before its final report, not yet Delivered: Pending too when the list caught the message before
+      // Sinch's answer was stored (seen on a loaded machine).
+      expect(await row.locator('.badge').textContent()).toMatch(/^(Pending|Sent|Queued|Dispatched)$/);
       await row.locator('a.open').click();
       await page.waitForSelector('#message-body');
       await page
