@@ -14,7 +14,7 @@ import {
   type ReportHook,
 } from './reports.service';
 import { SEND_STATUS } from './status';
-import { emitCompletedIfDone, emitStatusChanged } from './status-events';
+import { emitCompletedIfDone, emitSent, emitStatusChanged } from './status-events';
 import * as waitingReports from './waiting-reports.repository';
 
 /**
@@ -33,8 +33,11 @@ export async function recordBatch(
     await messagesRepository.markMessageSent(trx, message.id, batch, now);
     await recipientsRepository.markRecipientsSent(trx, message.id, now);
     // Before the early reports are applied, so that the application hears "sent" first.
-    const sent = { messageId: message.id, batchId: batch.id, clientReference: message.clientReference };
-    await emitEvent(trx, 'message.sent', { ...sent, sentAt: now }, now, `sent:${message.id}`);
+    await emitSent(
+      trx,
+      { messageId: message.id, batchId: batch.id, clientReference: message.clientReference },
+      now,
+    );
     let applied = 0;
     for (const row of await waitingReports.findUnmatchedCallbacks(trx, batch.id, message.clientReference)) {
       const parsed = sinchCallbackSchema.safeParse(JSON.parse(row.payload));

@@ -13,7 +13,7 @@ import {
 import * as messagesRepository from './messages.repository';
 import { applyRecipientUpdates, type RecipientUpdate } from './recipients.repository';
 import { isFinal } from './status';
-import { emitCompletedIfDone, emitStatusChanged } from './status-events';
+import { emitCompletedIfDone, emitSent, emitStatusChanged } from './status-events';
 
 export type DeliveryReport = RecipientDeliveryReport | BatchDeliveryReport;
 
@@ -109,7 +109,16 @@ export async function applyReport(
     );
     return { outcome: 'unmatched', tally };
   }
-  if (message.batch_id === null) await messagesRepository.adoptBatchId(trx, message.id, report.batch_id, now);
+  if (message.batch_id === null) {
+    await messagesRepository.adoptBatchId(trx, message.id, report.batch_id, now);
+    // Sinch has the batch: the application hears so before any status of it.
+    const sent = {
+      messageId: message.id,
+      batchId: report.batch_id,
+      clientReference: message.client_reference,
+    };
+    await emitSent(trx, sent, now);
+  }
 
   if (!isRecipientReport(report) && !report.statuses.some((s) => s.recipients)) {
     const summary = {

@@ -10,6 +10,18 @@ import { isFinal } from './status';
  */
 export type EventContext = { messageId: string; batchId: string | null; clientReference: string | null };
 
+/**
+ * `message.sent`, once per message (its dedupe key): when the batch is recorded, or earlier when a
+ * report of the batch finds the message first (by client reference), so that it still comes first.
+ */
+export function emitSent(
+  trx: Handle,
+  context: EventContext & { batchId: string },
+  now: string,
+): Promise<void> {
+  return emitEvent(trx, 'message.sent', { ...context, sentAt: now }, now, `sent:${context.messageId}`);
+}
+
 /** `message.status_changed` for one recipient update that was applied. */
 export function emitStatusChanged(
   trx: Handle,
