@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { AppError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Db } from '../db/database';
+import { verifyDepth } from '../http/json-limits';
 import { validate } from '../http/validate';
 import {
   deleteEndpoint,
@@ -42,7 +43,9 @@ export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler
   const { events: settings } = deps.config;
   const retryUntil = () => new Date(Date.now() + settings.retryForMs).toISOString();
 
-  router.post('/event-endpoints', ...auth, express.json({ limit: '16kb' }), async (req, res) => {
+  // The depth limit every JSON route shares (http/json-limits.ts); an endpoint is a URL and a few fields.
+  const json = express.json({ limit: '16kb', verify: verifyDepth(deps.config.limits.jsonMaxDepth) });
+  router.post('/event-endpoints', ...auth, json, async (req, res) => {
     const body = validate(createEndpointBody, req.body);
     const problem = await checkCallbackUrl(body.url, settings.urlRules);
     if (problem) {

@@ -57,7 +57,8 @@ export const eventPaths: ZodOpenApiPathsObject = {
       requestParams: { path: endpointIdParam },
       responses: {
         '200': { description: 'The endpoint.', ...json(endpointSchema) },
-        ...errorResponses(['UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+        // BAD_REQUEST: an id that is not validly percent-encoded (`%ff`).
+        ...errorResponses(['BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
       },
     },
     delete: {
