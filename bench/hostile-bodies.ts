@@ -2,10 +2,11 @@
  * 50 hostile callback bodies at once against the service, as issue 13 item 2 measures it: the peak RSS
  * of the service process and the longest wait for GET /health/live while they are answered.
  *
- *   node --import tsx bench/hostile-bodies.ts [count]
+ *   npm run build && node --import tsx bench/hostile-bodies.ts [count]
  *
- * The service runs as a child process (src/server.ts through tsx, SQLite in a temp folder, callback
- * authentication off as by default). The bodies: 1.8 MB nested 900,000 deep with a Content-Length
+ * BENCH_ONLY=0…3 sends only one kind of body; BENCH_TSX=1 runs src/server.ts through tsx instead of
+ * dist/server.js (its RSS is about 60 MB higher, the loader's). The service runs as a child process
+ * (SQLite in a temp folder, callback authentication off as by default). The bodies: 1.8 MB nested 900,000 deep with a Content-Length
  * (refused from the header), the same sent chunked (refused once 256 KiB have arrived), 250 KB nested
  * deep (refused by the depth scan) and 250 KB wide objects of an unknown type (stored). Targets: RSS
  * under 300 MB, /health/live never stalled over 200 ms.
