@@ -119,7 +119,7 @@ describe('end to end: Sinch API faults', () => {
 
 describe('end to end: callbacks the service could not store', () => {
   it.each(DB_KINDS)(
-    'When the service answers a callback 503 (%s), then Sinch sends it again and it is applied',
+    'When the service cannot store a callback and answers 5xx (%s), then Sinch sends it again and it is applied',
     async (db) => {
       const pair = await startPair({ db });
       // Take the callback log away so storing fails, as a database outage would.
