@@ -102,13 +102,19 @@ function withHistory(view: MessageListItem, events: EventRow[]): MessageView {
 
 /** A message with each recipient's status and the reports applied to it, oldest first. */
 export async function getMessage(db: Db, idOrBatchId: string): Promise<MessageView | undefined> {
-  const message = await findMessage(db, idOrBatchId);
-  if (!message) return undefined;
-  const [recipients, events] = await Promise.all([
-    findRecipients(db, message.id),
-    findRecipientEvents(db, message.id),
-  ]);
-  return withHistory(toView(message, recipients), events);
+  // One snapshot: read apart, the recipients and their history could straddle a report's commit and
+  // show a recipient Delivered whose history has no Delivered yet. (SQLite's transaction holds the
+  // one connection instead; PostgreSQL needs repeatable read for one snapshot across statements.)
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const message = await findMessage(trx, idOrBatchId);
+      if (!message) return undefined;
+      const recipients = await findRecipients(trx, message.id);
+      const events = await findRecipientEvents(trx, message.id);
+      return withHistory(toView(message, recipients), events);
+    });
 }
 
 /**
