@@ -63,3 +63,12 @@ export function badge(status, meaning) {
         : 'open';
   return h('span', { class: `badge ${kind}`, 'data-status': status, title: meaning ?? '' }, status);
 }
+
+/** Newer / page number / Older: `go(page)` shows another page. */
+export function pagerButtons(page, hasNext, go) {
+  return [
+    h('button', { type: 'button', disabled: page === 0, onclick: () => go(page - 1) }, '← Newer'),
+    h('span', {}, `Page ${page + 1}`),
+    h('button', { type: 'button', disabled: !hasNext, onclick: () => go(page + 1) }, 'Older →'),
+  ];
+}

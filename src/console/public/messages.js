@@ -1,7 +1,7 @@
 // The message list: filters (status, recipient, time) and paging, newest first.
 import { api } from './api.js';
 import { STATUS_MEANING } from './codes.js';
-import { badge, h, replace, time } from './dom.js';
+import { badge, h, pagerButtons, replace, time } from './dom.js';
 
 const PAGE = 25;
 const STATUSES = [
@@ -70,32 +70,10 @@ export function messagesView() {
     replace(results, body.messages.length === 0 ? emptyList(filters) : table(body.messages));
     replace(
       pager,
-      h(
-        'button',
-        {
-          type: 'button',
-          disabled: page === 0,
-          onclick: () => {
-            page -= 1;
-            refresh();
-          },
-        },
-        '← Newer',
-      ),
-      h('span', {}, `Page ${page + 1}`),
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'next-page',
-          disabled: !body.nextCursor,
-          onclick: () => {
-            page += 1;
-            refresh();
-          },
-        },
-        'Older →',
-      ),
+      ...pagerButtons(page, Boolean(body.nextCursor), (next) => {
+        page = next;
+        refresh();
+      }),
     );
   }
 

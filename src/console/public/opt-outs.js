@@ -1,7 +1,7 @@
 // Numbers that asked not to be messaged: why, and since when.
 import { api } from './api.js';
 import { explainCode } from './codes.js';
-import { h, replace, time } from './dom.js';
+import { h, pagerButtons, replace, time } from './dom.js';
 
 const SOURCE = {
   keyword: 'texted a keyword',
@@ -52,31 +52,10 @@ export function optOutsView() {
     );
     replace(
       pager,
-      h(
-        'button',
-        {
-          type: 'button',
-          disabled: page === 0,
-          onclick: () => {
-            page -= 1;
-            refresh();
-          },
-        },
-        '← Newer',
-      ),
-      h('span', {}, `Page ${page + 1}`),
-      h(
-        'button',
-        {
-          type: 'button',
-          disabled: !body.nextCursor,
-          onclick: () => {
-            page += 1;
-            refresh();
-          },
-        },
-        'Older →',
-      ),
+      ...pagerButtons(page, Boolean(body.nextCursor), (next) => {
+        page = next;
+        refresh();
+      }),
     );
   }
 
