@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { postEvent } from '../../src/events/event-post';
 import { isInternalAddress } from '../../src/events/url-guard';
 import { createLogger } from '../../src/logger';
@@ -114,11 +114,10 @@ describe.each(DB_KINDS.filter((k) => k === 'postgres'))('two instances on one %s
       }
       const got = await receiver.waitFor((a) => a.length >= 24, 20_000);
       // Every delivery recorded as done: a duplicate would have come before that.
-      const deadline = Date.now() + 10_000;
-      while ((await pair.call('GET', '/events?status=pending')).body.data.length > 0) {
-        if (Date.now() > deadline) throw new Error('deliveries still pending');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await vi.waitUntil(
+        async () => (await pair.call('GET', '/events?status=pending')).body.data.length === 0,
+        { timeout: 10_000, interval: 20 },
+      );
 
       expect(receiver.received).toHaveLength(24);
       expect(new Set(got.map((e) => e.id)).size).toBe(24);

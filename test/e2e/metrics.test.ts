@@ -1,13 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startPair } from './harness';
-
-async function waitUntil(done: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The value of one series in Prometheus text format, or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -23,10 +15,13 @@ describe('GET /metrics', () => {
     await pair.waitForMessage(ok.body.messageId, (v) => v.status === 'Delivered');
     // Delivered shows after the first of the three final reports: wait until the emulator has had
     // every callback of the batch answered (the service counts a callback before it answers it).
-    await waitUntil(() => {
-      const callbacks = pair.emulator.state.callbacks().filter((c) => c.batchId === ok.body.batchId);
-      return callbacks.length === 4 && callbacks.every((c) => c.state === 'delivered');
-    });
+    await vi.waitUntil(
+      () => {
+        const callbacks = pair.emulator.state.callbacks().filter((c) => c.batchId === ok.body.batchId);
+        return callbacks.length === 4 && callbacks.every((c) => c.state === 'delivered');
+      },
+      { timeout: 5_000, interval: 10 },
+    );
     await pair.call('POST', '/send-sms', { to: 'not-a-number', message: 'Refused' });
     const res = await fetch(`${pair.service.url.replace('localhost', '127.0.0.1')}/metrics`);
     const text = await res.text();
