@@ -127,6 +127,7 @@ function toConfig(e: Env) {
       retryForMs: e.EVENT_RETRY_FOR_SECONDS * 1000,
       pauseAfterMs: e.EVENT_PAUSE_AFTER_SECONDS * 1000,
       pollMs: e.EVENT_POLL_MS,
+      perEndpoint: e.EVENT_ENDPOINT_CONCURRENCY,
       // Not settings: deliveries in flight at once per instance, and how many are claimed per look.
       concurrency: 16,
     },

@@ -48,6 +48,11 @@ export const eventSettings = {
     description:
       'Seconds an endpoint may fail without a success before it is paused (logged, counted; `POST /event-endpoints/{id}/resume`); `0` never pauses.',
   }),
+  EVENT_ENDPOINT_CONCURRENCY: withDefault('4', integer(1, 16), {
+    group: 'events',
+    description:
+      'Deliveries in flight at once to one endpoint (one `statusCallbackUrl`), per instance, of the 16 an instance runs: an endpoint that hangs holds this many, and the others’ events keep moving.',
+  }),
   EVENT_POLL_MS: withDefault('250', integer(10, 60_000), {
     group: 'events',
     description: 'Ms between looks at the outbox for events to deliver.',

@@ -29,6 +29,7 @@ import * as events from './migrations/0013-events';
 import * as rareStatusIndex from './migrations/0014-rare-status-index';
 import * as callbackQuarantine from './migrations/0015-callback-quarantine';
 import * as callbackRetention from './migrations/0016-callback-retention';
+import * as eventClaims from './migrations/0017-event-claims';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-rare-status-index': rareStatusIndex,
   '0015-callback-quarantine': callbackQuarantine,
   '0016-callback-retention': callbackRetention,
+  '0017-event-claims': eventClaims,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

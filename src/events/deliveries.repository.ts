@@ -1,11 +1,9 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { newId } from '../core/ids';
 import type { Db, Handle } from '../db/database';
-import type { EventType } from './events.schemas';
+import { type Claimed, MESSAGE_ENDPOINT } from './claims.repository';
 
-/** The outbox's delivering side: queuing an event per endpoint, claiming what is due, recording attempts. */
-
-export const MESSAGE_ENDPOINT = 'message';
+/** The outbox's delivering side: queuing an event per endpoint, recording attempts (claims: claims.repository.ts). */
 
 type Endpoint = { id: string; url: string; event_types: string | null };
 
@@ -92,84 +90,6 @@ export async function fanOut(db: Db, now: string, retryUntil: string, limit: num
   });
 }
 
-export type Claimed = {
-  id: string;
-  eventId: string;
-  type: EventType;
-  endpointId: string;
-  url: string;
-  attempts: number;
-  retryUntil: string;
-  payload: string;
-  eventCreatedAt: string;
-  /** The endpoint's own secrets (JSON), null for configured endpoints and statusCallbackUrl. */
-  secrets: string | null;
-};
-
-/**
- * Claims deliveries that are due, each the earliest still pending for its endpoint and message (a later
- * event waits while an earlier one is retried), under a lease: an instance that dies mid-delivery gives
- * its claims back when the lease runs out. Each is claimed by a conditional UPDATE, so of two instances
- * reading the same candidate only one gets it.
- */
-export async function claimDue(
-  db: Db,
-  owner: string,
-  now: string,
-  leaseUntil: string,
-  limit: number,
-): Promise<Claimed[]> {
-  if (limit <= 0) return [];
-  const candidates = await db
-    .selectFrom('event_deliveries as d')
-    .innerJoin('events as e', 'e.id', 'd.event_id')
-    .leftJoin('event_endpoints as p', 'p.id', 'd.endpoint_id')
-    .select([
-      'd.id',
-      'd.event_id as eventId',
-      'e.type',
-      'd.endpoint_id as endpointId',
-      'd.url',
-      'd.attempts',
-      'd.retry_until as retryUntil',
-      'e.payload',
-      'e.created_at as eventCreatedAt',
-      'p.secrets',
-    ])
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', now)]))
-    .where('p.paused_at', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('event_deliveries as o')
-            .select('o.id')
-            .whereRef('o.endpoint_id', '=', 'd.endpoint_id')
-            .whereRef('o.order_key', '=', 'd.order_key')
-            .where('o.status', '=', 'pending')
-            .whereRef('o.event_seq', '<', 'd.event_seq'),
-        ),
-      ),
-    )
-    .orderBy('d.event_seq')
-    .limit(limit)
-    .execute();
-  const claimed: Claimed[] = [];
-  for (const candidate of candidates) {
-    const result = await db
-      .updateTable('event_deliveries')
-      .set({ lease_owner: owner, lease_until: leaseUntil })
-      .where('id', '=', candidate.id)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1)
-      claimed.push({ ...candidate, type: candidate.type as EventType });
-  }
-  return claimed;
-}
-
 export type AttemptRecord = {
   status: 'delivered' | 'pending' | 'failed';
   statusCode: number | null;
@@ -178,7 +98,11 @@ export type AttemptRecord = {
   nextAttemptAt: string;
 };
 
-/** Writes the attempt and what it means for the delivery, only while this instance still holds the lease. */
+/**
+ * Writes the attempt and what it means for the delivery, only while this instance still holds the lease.
+ * A retry also moves the message's later events at this endpoint to its next attempt: they wait for it
+ * anyway, and so stay out of the due part of the claim index while they do (a long outage).
+ */
 export async function recordAttempt(
   db: Handle,
   delivery: Claimed,
@@ -201,6 +125,17 @@ export async function recordAttempt(
     .where('id', '=', delivery.id)
     .where('lease_owner', '=', owner)
     .executeTakeFirst();
+  if (attempt.status === 'pending') {
+    await db
+      .updateTable('event_deliveries')
+      .set({ next_attempt_at: attempt.nextAttemptAt })
+      .where('endpoint_id', '=', delivery.endpointId)
+      .where('order_key', '=', delivery.orderKey)
+      .where('status', '=', 'pending')
+      .where('event_seq', '>', delivery.eventSeq)
+      .where('next_attempt_at', '<', attempt.nextAttemptAt)
+      .execute();
+  }
   await db
     .insertInto('event_attempts')
     .values({

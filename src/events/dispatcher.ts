@@ -3,15 +3,8 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
-import {
-  type AttemptRecord,
-  type Claimed,
-  claimDue,
-  fanOut,
-  MESSAGE_ENDPOINT,
-  outboxBacklog,
-  recordAttempt,
-} from './deliveries.repository';
+import { type Claimed, claimDue, MESSAGE_ENDPOINT, slotKey } from './claims.repository';
+import { type AttemptRecord, fanOut, outboxBacklog, recordAttempt } from './deliveries.repository';
 import { markEndpointFailing, markEndpointHealthy, syncConfigEndpoints } from './endpoints.repository';
 import { type PostResult, postEvent } from './event-post';
 import { signEvent } from './event-signing';
@@ -56,6 +49,9 @@ export function startDispatcher(deps: {
   const { db, settings, log, metrics } = deps;
   const owner = randomUUID();
   const inFlight = new Set<Promise<void>>();
+  // In flight by endpoint (claims.repository slotKey): what the per-endpoint cap counts.
+  const busy = new Map<string, number>();
+  let turn = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -134,12 +130,17 @@ export function startDispatcher(deps: {
       for (const q of queued) metrics.eventsCreated.inc({ endpoint: q.endpointId, type: q.type });
       if (queued.length < 500) break;
     }
-    const room = settings.concurrency - inFlight.size;
+    const slots = { room: settings.concurrency - inFlight.size, perEndpoint: settings.perEndpoint, busy };
     const leaseUntil = iso(nowMs + 2 * settings.timeoutMs + 1000);
-    for (const delivery of await claimDue(db, owner, iso(nowMs), leaseUntil, room)) {
+    for (const delivery of await claimDue(db, owner, iso(nowMs), leaseUntil, slots, turn++)) {
+      const key = slotKey(delivery);
+      busy.set(key, (busy.get(key) ?? 0) + 1);
       const job: Promise<void> = deliver(delivery)
         .catch((err) => log.error({ err, eventId: delivery.eventId }, 'event delivery could not be recorded'))
         .finally(() => {
+          const left = (busy.get(key) ?? 1) - 1;
+          if (left > 0) busy.set(key, left);
+          else busy.delete(key);
           inFlight.delete(job);
           kick();
         });
