@@ -11,6 +11,8 @@ export type BenchOptions = {
   skipIngest: boolean;
   /** Also runs ingest with an event endpoint configured whose receiver never answers. */
   withEvents: boolean;
+  /** Leaves out the service with SQLite synchronous = NORMAL, run beside FULL to state what durability costs. */
+  skipNormal: boolean;
   /** The service's LOG_LEVEL: `info` (one line per callback, as deployed) unless told otherwise. */
   logLevel: 'info' | 'warn' | 'error';
   /** Rounds: every variant runs once per round, in rotated order. */
@@ -62,6 +64,7 @@ export function readOptions(): BenchOptions {
     skipSend: truthy(setting('skip-send', 'BENCH_SKIP_SEND')),
     skipIngest: truthy(setting('skip-ingest', 'BENCH_SKIP_INGEST')),
     withEvents: truthy(setting('with-events', 'BENCH_WITH_EVENTS')),
+    skipNormal: truthy(setting('skip-normal', 'BENCH_SKIP_NORMAL')),
     logLevel,
     reps: Math.round(positive('reps', 'BENCH_REPS', 3)),
     compare: (setting('compare', 'BENCH_COMPARE') ?? '')

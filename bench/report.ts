@@ -2,18 +2,22 @@ import os from 'node:os';
 import type { BenchOptions } from './options';
 import type { Spread, Summary } from './rounds';
 
+/** Key of the service run with SQLite synchronous = NORMAL beside FULL (its send variant: `send-` before it). */
+export const NORMAL_KEY = 'service-normal';
+
 export type Report = {
   opts: BenchOptions;
   runner: string;
   placement: string;
   /**
    * Ingest variants; the first two are bare Express and the guide's app, the third the service, then
-   * revisions and (key `service-events`) the service with a hanging event endpoint.
+   * revisions, (key `service-normal`) the service with synchronous = NORMAL and (key `service-events`) the
+   * service with a hanging event endpoint.
    */
   ingest: Summary[];
   /** The service at 1,000,000 messages, when run. */
   large: Summary | undefined;
-  /** Send variants; the first is this tree's service, the others revisions (`--compare`). */
+  /** Send variants; the first is this tree's service, then revisions (`--compare`) and NORMAL. */
   send: Summary[];
   seedMs: number | undefined;
   totalS: number;
@@ -89,7 +93,8 @@ function targets(r: Report): string[] {
       );
     }
   }
-  const [send, ...before] = r.send;
+  const [send, ...others] = r.send;
+  const before = others.filter((s) => s.key !== `send-${NORMAL_KEY}`);
   if (send) {
     const cpu = send.cpuUs.median;
     lines.push(
@@ -107,6 +112,48 @@ function targets(r: Report): string[] {
   return lines;
 }
 
+/** `+50 µs (+20 %)`: what FULL adds to (or, negative, takes from) NORMAL's figure. */
+function cost(full: number, normal: number, unit: string, digits: number): string {
+  const sign = full >= normal ? '+' : '−';
+  const change = Math.abs(full - normal);
+  return `${sign}${num(change, digits)}${unit} (${sign}${pct(Math.abs(full / normal - 1))})`;
+}
+
+/**
+ * What FULL (every commit's -wal synced before the answer) costs against NORMAL (synced at
+ * checkpoints), both measured in the same rounds: the price of "on disk when answered" (issue 13).
+ */
+function durability(r: Report): string[] {
+  const pairs = [
+    ['callback ingest', r.ingest[2], r.ingest.find((s) => s.key === NORMAL_KEY)],
+    ['single-recipient send', r.send[0], r.send.find((s) => s.key === `send-${NORMAL_KEY}`)],
+  ] as const;
+  const rows = pairs.flatMap(([what, full, normal]) =>
+    full && normal
+      ? [
+          `| ${what} | ${num(full.cpuUs.median, 0)} / ${num(normal.cpuUs.median, 0)} | ` +
+            `${cost(full.cpuUs.median, normal.cpuUs.median, ' µs', 0)} | ` +
+            `${num(full.rps.median, 0)} / ${num(normal.rps.median, 0)} | ` +
+            `${cost(full.rps.median, normal.rps.median, '/s', 0)} | ` +
+            `${num(full.p99.median)} / ${num(normal.p99.median)} | ${cost(full.p99.median, normal.p99.median, ' ms', 1)} |`,
+        ]
+      : [],
+  );
+  if (rows.length === 0) return [];
+  return [
+    '## What durability costs (SQLite `synchronous` FULL, as shipped, against NORMAL)',
+    '',
+    'FULL syncs the write-ahead log at every commit, so what was answered is on the disk (the group commit ' +
+      'shares one sync among the callbacks that arrive together); NORMAL syncs it at checkpoints only, and a ' +
+      'power cut can lose what was answered. Same rows, same load, same rounds; medians.',
+    '',
+    '| Route | CPU µs/req FULL / NORMAL | FULL costs | req/s FULL / NORMAL | FULL costs | p99 ms FULL / NORMAL | FULL costs |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+  ];
+}
+
 export function renderReport(r: Report): string {
   const { opts } = r;
   const all = [...r.ingest, ...(r.large ? [r.large] : []), ...r.send];
@@ -122,7 +169,8 @@ export function renderReport(r: Report): string {
       `connections. Figures are medians over the rounds, (min–max) beside them. CPU µs/req is the server ` +
       "process's utime + stime (all threads, /proc/<pid>/stat) over the measured phase, divided by the " +
       `answers. Servers ${r.runner}; stdout of every server to a file; service on SQLite ` +
-      `(synchronous = FULL, temp file, fresh copy per run), LOG_LEVEL=${opts.logLevel}, auth and limits off.` +
+      `(synchronous = FULL unless named NORMAL, temp file, fresh copy per run), LOG_LEVEL=${opts.logLevel}, ` +
+      'auth and limits off.' +
       (r.seedMs === undefined
         ? ''
         : ` Seeding ${opts.largeMessages.toLocaleString('en')} messages took ${num(r.seedMs / 1000)} s.`) +
@@ -135,6 +183,7 @@ export function renderReport(r: Report): string {
     ...(r.send.length > 0
       ? ['## Sends (`POST /send-sms` to the emulator)', '', ...table(r.send, r.send[0], 'this tree'), '']
       : []),
+    ...durability(r),
     '## Targets',
     '',
     ...targets(r),

@@ -8,12 +8,15 @@ import { ingestBodies, ingestVariant } from './ingest';
 import { readOptions } from './options';
 import { canPin, placement } from './pinning';
 import { killAll, REPO_ROOT, useNodeArgs } from './processes';
-import { readmeSummary, renderReport } from './report';
+import { NORMAL_KEY, readmeSummary, renderReport } from './report';
 import { runRounds, type Summary, summarize } from './rounds';
 import { sendVariant, startEmulator, writeSendBodies } from './send';
 import { plainApp, type RunResult, type Variant } from './variants';
 
 const dir = mkdtempSync(join(tmpdir(), 'sms-bench-'));
+/** The service as shipped but with SQLite synchronous = NORMAL (report.ts finds it by its key). */
+const NORMAL = { key: NORMAL_KEY, name: 'our service, synchronous = NORMAL' };
+const NORMAL_ENV = { SQLITE_SYNCHRONOUS: 'normal' };
 let cleaned = false;
 function cleanUp(): void {
   if (cleaned) return;
@@ -87,6 +90,17 @@ async function main(): Promise<void> {
     ];
     for (const s of services)
       ingest.push((await ingestVariant({ ...s, ...common, plan: small.plan })).variant);
+    if (!opts.skipNormal) {
+      // The same service and rows with SQLite synchronous = NORMAL: what FULL (shipped) costs.
+      const normal = await ingestVariant({
+        ...services[0],
+        ...NORMAL,
+        ...common,
+        plan: small.plan,
+        extraEnv: () => NORMAL_ENV,
+      } as Parameters<typeof ingestVariant>[0]);
+      ingest.push(normal.variant);
+    }
     if (hanging) {
       // The same service and rows, with an event endpoint whose receiver never answers (issue 14).
       const withEvents = await ingestVariant({
@@ -130,6 +144,12 @@ async function main(): Promise<void> {
       const variants: Variant[] = [];
       for (const s of services)
         variants.push(await sendVariant({ ...s, ...common, emulatorUrl: emulator.url }));
+      if (!opts.skipNormal) {
+        const base = { ...services[0], ...NORMAL, ...common, emulatorUrl: emulator.url };
+        variants.push(
+          await sendVariant({ ...base, extraEnv: NORMAL_ENV } as Parameters<typeof sendVariant>[0]),
+        );
+      }
       const runs = await runRounds(variants, { ...load, path: '/send-sms', bodiesFile }, opts.reps, progress);
       send = runs.map(summarize);
     } finally {

@@ -70,11 +70,12 @@ export function sendVariant(opts: {
   dir: string;
   logLevel: string;
   emulatorUrl: string;
+  extraEnv?: Record<string, string>;
 }): Promise<Variant> {
   return serviceVariant({
     ...opts,
     key: `send-${opts.key}`,
-    extraEnv: () => ({ SINCH_API_BASE_URL: opts.emulatorUrl }),
+    extraEnv: () => ({ SINCH_API_BASE_URL: opts.emulatorUrl, ...opts.extraEnv }),
     verify: verifySends,
   });
 }

@@ -35,5 +35,7 @@ export function serviceEnv(opts: {
     // No events unless a variant sets them (the ingest run with a hanging endpoint does).
     EVENT_WEBHOOK_URLS: '',
     EVENT_WEBHOOK_SECRET: '',
+    // FULL, as shipped, unless a variant asks for NORMAL (the durability comparison).
+    SQLITE_SYNCHRONOUS: '',
   };
 }

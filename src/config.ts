@@ -112,6 +112,8 @@ function toConfig(e: Env) {
     trustProxy: e.TRUST_PROXY,
     /** `postgres://…` for PostgreSQL; otherwise a SQLite file (created on first start). */
     databaseUrl: e.DATABASE_URL,
+    /** SQLite's sync of its write-ahead log: `full` (durable before every answer) unless measuring. */
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     /** Longest message, in SMS parts per recipient; passed to Sinch too. 0: no limit. */
     maxMessageParts: e.MAX_MESSAGE_PARTS,
     /** How long an Idempotency-Key is remembered. */

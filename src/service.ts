@@ -67,7 +67,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     onCall: (operation, status, seconds) =>
       metrics.sinchCalls.observe({ operation, status: String(status) }, seconds),
   });
-  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), logger);
+  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), logger, {
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
   logger.info({ database: describeDatabase(config.databaseUrl) }, 'database ready');
   const lifecycle = { shuttingDown: false };
   const rateLimitStores = config.redisUrl ? redisRateLimitStores(config.redisUrl, logger) : undefined;

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       publicBaseUrl: undefined,
       rateLimitSendPerMinute: 60,
+      sqliteSynchronous: 'full',
     });
   });
 
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
     ['SINCH_DELIVERY_REPORT', 'everything'],
     ['RATE_LIMIT_SEND', '-1'],
     ['SINCH_SERVICE_PLAN_ID', '../other-plan'],
+    ['SQLITE_SYNCHRONOUS', 'off'],
   ])('When %s is %j, then start-up is refused naming it', (name, value) => {
     expect(errorsOf({ ...minimal, [name]: value }).join('\n')).toContain(name);
   });

@@ -140,6 +140,26 @@ describe('SQLite durability', () => {
       const opened = logs.find('sqlite connection opened');
       expect(opened.map((line) => line.connection).sort()).toEqual(['checkpointer', 'serving']);
       for (const line of opened) expect(line.synchronous).toBe(2);
+      expect(logs.lines.filter((line) => line.level === 'error')).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('When SQLITE_SYNCHRONOUS=normal, then the serving connection runs with NORMAL and opening the database logs an error that acknowledged callbacks can be lost', async () => {
+    const database = await createTestDatabase('sqlite');
+    const logs = new LogCapture();
+    const db = await openDatabase(parseDatabaseUrl(database.url), createLogger('debug', logs), {
+      sqliteSynchronous: 'normal',
+    });
+    cleanups.push(() => void database.drop());
+    try {
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
+      expect(rows[0]?.synchronous).toBe(1);
+      const errors = logs.lines.filter((line) => line.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.msg).toMatch(/^SQLite is not durable: SQLITE_SYNCHRONOUS=normal/);
+      expect(errors[0]?.msg).toMatch(/can be lost in a power cut/);
     } finally {
       await db.destroy();
     }

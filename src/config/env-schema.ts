@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_REPORT_TYPES } from '../sinch/batches.schemas';
+import { databaseSettings } from './database-settings';
 import { codeList, optional, required, withDefault } from './env-setting';
 import {
   apiKey,
@@ -8,7 +9,6 @@ import {
   basicPair,
   commaList,
   DEFAULT_OPT_OUT_DELIVERY_CODES,
-  databaseUrl,
   deliveryCodes,
   destinationPrefix,
   httpUrl,
@@ -92,11 +92,7 @@ export const envSchema = z.object({
     description:
       'Express `trust proxy`: which proxies may set `X-Forwarded-For` (`true`, `false`, a hop count or addresses). `loopback` suits ngrok or a proxy on the same machine.',
   }),
-  DATABASE_URL: withDefault('sqlite:./data/sms.sqlite', databaseUrl, {
-    group: 'service',
-    description:
-      '`postgres://user:pass@host:5432/db` for PostgreSQL (several instances behind a load balancer); `sqlite:<path>` or a file path for SQLite (created on first start).',
-  }),
+  ...databaseSettings,
   HTTP_HEADERS_TIMEOUT_MS: withDefault('10000', integer(1_000, 300_000), {
     group: 'service',
     description:

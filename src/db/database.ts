@@ -13,6 +13,12 @@ import {
 import pg from 'pg';
 import type { Logger } from '../logger';
 import { startCheckpointer } from './checkpointer';
+import {
+  SQLITE_SYNCHRONOUS_LEVEL,
+  type SqliteSynchronous,
+  warnUnlessPostgresDurable,
+  warnUnlessSqliteDurable,
+} from './durability';
 import * as initial from './migrations/0001-initial';
 import * as resilience from './migrations/0002-resilience';
 import * as messaging from './migrations/0003-messaging';
@@ -59,6 +65,9 @@ const MIGRATIONS: Record<string, Migration> = {
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
+/** How the database runs, beside where it is: SQLite's `synchronous` (FULL unless told; ignored on PostgreSQL). */
+export type DatabaseOptions = { sqliteSynchronous?: SqliteSynchronous };
+
 /** `postgres://…` (or `postgresql://…`) is PostgreSQL; `sqlite:<path>`, a bare path or `:memory:` is SQLite. */
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
@@ -67,11 +76,16 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 }
 
 /** Opens the database, creating a SQLite file and its folder when needed, and migrates it to the latest schema. */
-export async function openDatabase(target: DatabaseTarget, logger?: Logger): Promise<Db> {
-  const db = new Kysely<Database>({ dialect: dialectFor(target, logger) });
+export async function openDatabase(
+  target: DatabaseTarget,
+  logger?: Logger,
+  { sqliteSynchronous = 'full' }: DatabaseOptions = {},
+): Promise<Db> {
+  const db = new Kysely<Database>({ dialect: dialectFor(target, logger, sqliteSynchronous) });
   try {
     await migrate(db, target.kind === 'postgres' ? await currentSchema(db) : undefined);
-    if (target.kind === 'postgres') await warnUnlessDurable(db, logger);
+    if (target.kind === 'postgres') await warnUnlessPostgresDurable(db, logger);
+    else warnUnlessSqliteDurable(sqliteSynchronous, target.path, logger);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -79,7 +93,7 @@ export async function openDatabase(target: DatabaseTarget, logger?: Logger): Pro
   return db;
 }
 
-function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
+function dialectFor(target: DatabaseTarget, logger: Logger | undefined, synchronous: SqliteSynchronous) {
   if (target.kind === 'postgres') {
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10 }) });
   }
@@ -89,10 +103,11 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
       const sqlite = new SQLite(target.path);
       // WAL lets readers work while a callback is being written. FULL syncs the -wal file at every
       // commit, so what we answered 200 for survives a power cut or a kernel crash, not only a crash of
-      // the process (NORMAL syncs it at checkpoints only). The callback writer's group commit shares one
-      // sync among the callbacks that arrive together.
+      // the process (NORMAL syncs it at checkpoints only; SQLITE_SYNCHRONOUS=normal, for the benchmark that
+      // measures what FULL costs). The callback writer's group commit shares one sync among the callbacks
+      // that arrive together.
       sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma(`synchronous = ${SQLITE_SYNCHRONOUS_LEVEL[synchronous]}`);
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
       // After a burst the -wal file is cut back to 64 MB when the log starts over.
@@ -110,29 +125,6 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined) {
       return withStatementCache(sqlite);
     },
   });
-}
-
-/**
- * A commit PostgreSQL has not flushed when it says done can vanish in a crash of the server, and with it
- * callbacks we answered 200 for, which Sinch never sends again. Read as our sessions see them (a role or
- * database may override the server's setting); `local` and the remote levels all flush locally first.
- */
-async function warnUnlessDurable(db: Db, logger: Logger | undefined): Promise<void> {
-  const { rows } = await sql<{ synchronous_commit: string; fsync: string }>`
-    select current_setting('synchronous_commit') as synchronous_commit, current_setting('fsync') as fsync
-  `.execute(db);
-  const settings = rows[0];
-  if (!settings) return;
-  const problems: string[] = [];
-  if (settings.synchronous_commit === 'off') problems.push('synchronous_commit is off');
-  if (settings.fsync === 'off') problems.push('fsync is off');
-  if (problems.length === 0) return;
-  logger?.error(
-    { synchronousCommit: settings.synchronous_commit, fsync: settings.fsync },
-    `PostgreSQL is not durable: ${problems.join(' and ')}; callbacks answered 200 and accepted sends ` +
-      'can be lost in a crash of the database server. Turn it on for this role or database ' +
-      '(ALTER ROLE … SET synchronous_commit = on) or in postgresql.conf',
-  );
 }
 
 /**
