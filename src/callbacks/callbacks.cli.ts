@@ -31,13 +31,25 @@ const total = (counts: OutcomeCounts) => Object.values(counts).reduce((sum, n) =
 
 async function reapply(config: Config): Promise<void> {
   const log = createLogger('warn', process.stderr);
-  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), log);
+  const db = await openDatabase(parseDatabaseUrl(config.databaseUrl), log, {
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
   try {
     const rules = optOutRules(config.optOuts);
     const stored = await reapplyStoredCallbacks(db, rules, log);
     process.stdout.write(
       `stored callbacks tried again: ${total(stored)} (by outcome now: ${formatCounts(stored)})\n`,
     );
+    if (stored.unstorable) {
+      process.stdout.write(
+        `  unstorable ${stored.unstorable}: still refused by the database as they are, left invalid (their problem says why)\n`,
+      );
+    }
+    if (stored.no_payload) {
+      process.stdout.write(
+        `  no_payload ${stored.no_payload}: stored without their payload (the log was over its bound), nothing to apply\n`,
+      );
+    }
     const quarantine = await reapplyQuarantined(db, config, applierFor(rules), log);
     process.stdout.write(
       quarantine.skipped

@@ -31,7 +31,7 @@ export function storedCallbacksToRetry(
 ) {
   return db
     .selectFrom('callbacks')
-    .select(['id', 'outcome', 'payload'])
+    .select(['id', 'outcome', 'payload', 'problem'])
     .where('outcome', 'in', outcomes)
     .where('id', '>', afterId)
     .orderBy('id')
@@ -60,4 +60,19 @@ export async function claimStoredCallback(
 
 export async function setStoredOutcome(db: Handle, id: string, outcome: string, now: string): Promise<void> {
   await db.updateTable('callbacks').set({ outcome, processed_at: now }).where('id', '=', id).execute();
+}
+
+/** What the database refused of a stored callback, brought up to date, if it still has the outcome read. */
+export async function setStoredProblem(
+  db: Handle,
+  id: string,
+  outcome: string,
+  problem: string,
+): Promise<void> {
+  await db
+    .updateTable('callbacks')
+    .set({ problem })
+    .where('id', '=', id)
+    .where('outcome', '=', outcome)
+    .execute();
 }

@@ -8,7 +8,7 @@ import { newId } from '../../src/core/ids';
 import type { Db } from '../../src/db/database';
 import { createLogger } from '../../src/logger';
 import { optOutRules } from '../../src/opt-outs';
-import { makeTestApp, sendThroughFakeSinch, TEST_ENV, testConfig } from '../helpers/app';
+import { LogCapture, makeTestApp, sendThroughFakeSinch, TEST_ENV, testConfig } from '../helpers/app';
 import { createTestDatabase, DB_KINDS } from '../helpers/databases';
 import { CHILD_PROCESS_TEST_TIMEOUT_MS, serverCommand } from '../helpers/process';
 import { OLD_WEBHOOK_SECRET, sinchSignatureHeaders, WEBHOOK_SECRET } from '../helpers/security';
@@ -93,6 +93,52 @@ describe.each(DB_KINDS)('npm run callbacks -- reapply, on %s', (kind) => {
 
     expect(await outcomes(db)).toEqual([{ id, outcome: 'inbound' }]);
     expect(await db.selectFrom('opt_outs').select('msisdn').execute()).toEqual([{ msisdn: '15557654321' }]);
+  });
+
+  it('When a stored callback carries a problem (the database refused it as it was), then reapplying leaves it invalid, says why, and goes on with the next', async () => {
+    const config = testConfig();
+    config.limits = { ...config.limits, jsonMaxDepth: 1_000_000, callbackMaxBodyBytes: 4 * 1024 * 1024 };
+    const { app, db } = await makeTestApp({ db: kind, config });
+    // What the live route keeps of an inbound nested deeper than JSON.stringify can write out.
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    await request(app)
+      .post('/webhooks/dlr')
+      .set('Content-Type', 'application/json')
+      .send(`{"type":"mo_text","id":"01JREAPPLYDEEP","from":"1555","to":"1555","body":${deep}}`)
+      .expect(200);
+    const [kept] = await db.selectFrom('callbacks').select(['id', 'problem']).execute();
+    expect(kept?.problem).toMatch(/call stack/);
+    const sent = await sendThroughFakeSinch(app, { batchId: BATCH, to: '+15551234567' });
+    const later = await storeAs(db, 'invalid', delivered(BATCH));
+    const dropped = await storeAs(db, 'invalid', delivered(BATCH));
+    // Stored without its payload, as the log does past CALLBACK_UNAPPLIED_MAX_MB.
+    await db
+      .updateTable('callbacks')
+      .set({ payload: '', payload_bytes: 0 })
+      .where('id', '=', dropped)
+      .execute();
+    const logs = new LogCapture();
+
+    const counts = await reapplyStoredCallbacks(db, rules, createLogger('warn', logs));
+
+    expect(counts).toEqual({ unstorable: 1, applied: 1, no_payload: 1 });
+    expect(await outcomes(db)).toEqual(
+      expect.arrayContaining([
+        { id: kept?.id, outcome: 'invalid' },
+        { id: later, outcome: 'applied' },
+        { id: dropped, outcome: 'invalid' },
+      ]),
+    );
+    const [line] = logs.find('stored callback still refused by the database as it is: left invalid');
+    expect(line).toMatchObject({
+      callbackId: kept?.id,
+      type: 'mo_text',
+      problem: expect.stringMatching(/call stack/),
+    });
+    expect(await db.selectFrom('inbound_messages').select('id').execute()).toEqual([]);
+    expect((await request(app).get(`/messages/${sent.messageId}`).expect(200)).body.status).toBe('Delivered');
+    // A second run finds the same and changes nothing.
+    expect(await reapplyStoredCallbacks(db, rules, silent)).toEqual({ unstorable: 1, no_payload: 1 });
   });
 
   // On SQLite a second connection in this process would wait for the first on the same thread (the
