@@ -1,23 +1,19 @@
 import { newId } from '../core/ids';
-import { lockNumber, lockNumbers } from '../core/locks';
+import { lockNumber } from '../core/locks';
 import { MSISDN_DIGITS, normalizeMsisdn } from '../core/msisdn';
 import { normalizeTimestamp } from '../core/timestamps';
 import type { Db, Handle } from '../db/database';
 import { emitEvent } from '../events';
 import type { Logger } from '../logger';
 import type { InboundMessage } from '../sinch/callbacks.schemas';
-import type { RecipientUpdate, ReportHook } from '../tracking';
 import { matchKeyword, type OptOutRules } from './opt-out-settings';
 import {
   deleteOptOut,
   insertEvent,
-  insertEvents,
   latestEvent,
   markEventStale,
-  markOutrankedStale,
   type OptOutSource,
   upsertOptOut,
-  upsertOptOuts,
 } from './opt-outs.repository';
 
 export type OptOutChange = {
@@ -118,78 +114,6 @@ export async function applyInboundKeyword(
     now,
   );
   log.info({ ...context, result }, match.action === 'opt_out' ? 'number opted out' : 'number opted in');
-}
-
-/**
- * Recipients whose report code means they opted out (257) go on the list. Set-based, for a `full`
- * report naming up to 1,000 of them: the numbers' lock stripes in one statement, then the events, the
- * check for later ones and the list written 500 rows per statement (issue 13 item 4). Each number counts
- * once per report; the same rules as recordOptOutChange otherwise: a retried report is a duplicate, and
- * an event older than the number's latest changes nothing.
- */
-export async function applyOptOutCodes(
-  trx: Handle,
-  batchId: string,
-  updates: readonly RecipientUpdate[],
-  now: string,
-  rules: OptOutRules,
-  log: Logger,
-): Promise<void> {
-  const byNumber = new Map<string, RecipientUpdate>();
-  for (const u of updates) {
-    if (u.code !== null && rules.deliveryCodes.has(u.code) && MSISDN_DIGITS.test(u.msisdn)) {
-      if (!byNumber.has(u.msisdn)) byNumber.set(u.msisdn, u);
-    }
-  }
-  if (byNumber.size === 0) return;
-  const matching = [...byNumber.values()].sort((a, b) => a.msisdn.localeCompare(b.msisdn));
-  await lockNumbers(
-    trx,
-    matching.map((u) => u.msisdn),
-  );
-  const events = matching.map((update) => ({
-    id: newId(),
-    msisdn: update.msisdn,
-    action: 'opt_out',
-    source: 'delivery_code',
-    reason: String(update.code),
-    reference: batchId,
-    event_key: `opt_out|delivery_code|${batchId}|${update.code}`,
-    occurred_at: update.at ?? now,
-    recorded_at: now,
-  }));
-  const inserted = await insertEvents(trx, events);
-  const stale = await markOutrankedStale(
-    trx,
-    inserted.map((row) => row.id),
-  );
-  const applied = inserted.filter((row) => !stale.has(row.id));
-  await upsertOptOuts(
-    trx,
-    applied.map((row) => ({
-      msisdn: row.msisdn,
-      source: 'delivery_code',
-      reason: String(byNumber.get(row.msisdn)?.code),
-      reference: batchId,
-      created_at: now,
-      updated_at: now,
-    })),
-  );
-  const appliedNumbers = new Set(applied.map((row) => row.msisdn));
-  const insertedNumbers = new Set(inserted.map((row) => row.msisdn));
-  for (const { msisdn, code } of matching) {
-    const result = appliedNumbers.has(msisdn)
-      ? 'applied'
-      : insertedNumbers.has(msisdn)
-        ? 'stale'
-        : 'duplicate';
-    log.info({ batchId, number: `+${msisdn}`, code, result }, 'number opted out by delivery code');
-  }
-}
-
-/** The opt-out codes as tracking's report hook: applied with every report, posted or fetched. */
-export function optOutCodeHook(rules: OptOutRules): ReportHook {
-  return (trx, batchId, updates, now, log) => applyOptOutCodes(trx, batchId, updates, now, rules, log);
 }
 
 /** An operator takes a number off the list; false when it was not on it. */
