@@ -48,6 +48,8 @@ describe('which errors mean storage is unavailable', () => {
     ['a closed SQLite handle', new TypeError('The database connection is not open')],
     ['a destroyed Kysely instance', new Error('driver has already been destroyed')],
     ['pg connection failure (08006)', pgError('08006')],
+    ['pg deadlock detected (40P01)', pgError('40P01')],
+    ['pg serialization failure (40001)', pgError('40001')],
     ['pg too many connections (53300)', pgError('53300')],
     ['pg admin shutdown (57P01)', pgError('57P01')],
     ['pg I/O error (58030)', pgError('58030')],

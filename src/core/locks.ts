@@ -26,10 +26,10 @@ export function lockBatch(db: Handle, batchId: string): Promise<void> {
 /** Numbers are locked by stripe: a transaction holds at most this many locks for numbers, however many it names. */
 const NUMBER_STRIPES = 64;
 /** The first key of the two-key advisory locks of number stripes ('num'); one-key locks never clash with them. */
-const NUMBER_LOCK_SPACE = 0x6e756d;
+export const NUMBER_LOCK_SPACE = 0x6e756d;
 
 /** FNV-1a of the digits, folded onto the stripes: the same number maps to the same stripe in every instance. */
-function stripeOf(msisdn: string): number {
+export function stripeOf(msisdn: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < msisdn.length; i += 1) {
     hash ^= msisdn.charCodeAt(i);
@@ -45,6 +45,11 @@ function stripeOf(msisdn: string): number {
  * never more than NUMBER_STRIPES of them: a report naming 1,000 numbers holds 64 locks at most, not
  * 1,000 entries in PostgreSQL's shared lock table (issue 13 item 4). Two numbers of one stripe wait for
  * each other, which costs a little concurrency and nothing in correctness.
+ *
+ * The order holds only within one call: a transaction must take all its stripes in one call (more calls
+ * may follow only for stripes it already holds, which are granted at once). A second call wanting a lower
+ * stripe than one held could deadlock with a transaction taking both in order. Every stripe lock comes
+ * after the batch lock, if any, of its transaction (lockBatch first, as tracking and reapply do).
  */
 export async function lockNumbers(db: Handle, msisdns: Iterable<string>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;

@@ -20,10 +20,12 @@ const SQLITE_UNAVAILABLE = new Set([
 ]);
 
 /**
- * PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk, memory, too
- * many connections), 57P operator intervention (shutdown, cannot connect now), 58 system error (I/O).
+ * PostgreSQL SQLSTATE classes: 08 connection exception, 40 transaction rollback (a deadlock or a
+ * serialization failure: the server chose this transaction to give way, and it may well pass if tried
+ * again), 53 insufficient resources (disk, memory, too many connections), 57P operator intervention
+ * (shutdown, cannot connect now), 58 system error (I/O).
  */
-const PG_UNAVAILABLE = /^(08|53|57P|58)/;
+const PG_UNAVAILABLE = /^(08|40|53|57P|58)/;
 
 /** Socket errors from connecting to PostgreSQL. */
 const NETWORK_CODES = new Set([

@@ -5,6 +5,7 @@ import { emitEvent } from '../events';
 import type { Logger } from '../logger';
 import { sinchCallbackSchema } from '../sinch/callbacks.schemas';
 import * as messagesRepository from './messages.repository';
+import type { RecipientUpdate } from './recipients.repository';
 import * as recipientsRepository from './recipients.repository';
 import {
   type ApplyTally,
@@ -39,17 +40,22 @@ export async function recordBatch(
       now,
     );
     let applied = 0;
+    // The hook (opt-out codes: number locks) runs once for all of them, after the batch lock: one call
+    // per report would take stripes out of order, and two such transactions could deadlock.
+    const updates: RecipientUpdate[] = [];
+    const collect: ReportHook = async (_trx, _batchId, reported) => void updates.push(...reported);
     for (const row of await waitingReports.findUnmatchedCallbacks(trx, batch.id, message.clientReference)) {
       const parsed = sinchCallbackSchema.safeParse(JSON.parse(row.payload));
       if (!parsed.success) continue;
       const report = parsed.data;
       // Only delivery reports ever wait for their batch.
       if (!isDeliveryReport(report)) continue;
-      const { outcome } = await applyReport(trx, report, { now, log, hook });
+      const { outcome } = await applyReport(trx, report, { now, log, hook: hook && collect });
       if (outcome === 'unmatched') continue;
       await waitingReports.setCallbackOutcome(trx, row.id, outcome, now);
       applied += 1;
     }
+    if (updates.length > 0) await hook?.(trx, batch.id, updates, now, log);
     return applied;
   });
   if (early > 0) {
