@@ -1,4 +1,4 @@
-import { SqliteAdapter, sql } from 'kysely';
+import { CompiledQuery, SqliteAdapter } from 'kysely';
 import type { Db, Handle } from './database';
 
 type Work<T> = (trx: Handle) => Promise<T>;
@@ -6,6 +6,11 @@ type Queued = { work: Work<unknown>; done(value: unknown): void; fail(error: unk
 
 /** Units of work committed together at most: a bound on how long one transaction holds the writer. */
 const MAX_GROUP = 100;
+
+// Compiled once: each unit of a group runs two of them.
+const SAVEPOINT = CompiledQuery.raw('savepoint unit');
+const RELEASE = CompiledQuery.raw('release savepoint unit');
+const ROLLBACK = CompiledQuery.raw('rollback to savepoint unit');
 
 /**
  * Runs `work` in a transaction and resolves once it is committed, like `db.transaction().execute(work)`.
@@ -40,14 +45,14 @@ function createCommitter(db: Db) {
     return db.transaction().execute(async (trx) => {
       const results: Array<{ ok: boolean; value: unknown }> = [];
       for (const item of group) {
-        await sql`savepoint unit`.execute(trx);
+        await trx.executeQuery(SAVEPOINT);
         try {
           const value = await item.work(trx);
-          await sql`release savepoint unit`.execute(trx);
+          await trx.executeQuery(RELEASE);
           results.push({ ok: true, value });
         } catch (error) {
-          await sql`rollback to savepoint unit`.execute(trx);
-          await sql`release savepoint unit`.execute(trx);
+          await trx.executeQuery(ROLLBACK);
+          await trx.executeQuery(RELEASE);
           results.push({ ok: false, value: error });
         }
       }
