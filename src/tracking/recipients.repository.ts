@@ -93,12 +93,19 @@ export async function applyRecipientUpdate(
   return 'applied';
 }
 
-const markSent = preparedQuery((db, v: { messageId: string; now: string; status: string; rank: number }) =>
+const SENT_RANK = statusRank(SEND_STATUS.sent);
+
+/**
+ * The rank is written into the statement, not bound: a bound value compared with `status_rank` (the
+ * column of the partial index recipients_open) makes SQLite prepare the statement again at every run,
+ * to decide whether that index applies to the new value.
+ */
+const markSent = preparedQuery((db, v: { messageId: string; now: string; status: string }) =>
   db
     .updateTable('recipients')
-    .set({ status: v.status, status_rank: v.rank, updated_at: v.now })
+    .set((eb) => ({ status: v.status, status_rank: eb.lit(SENT_RANK), updated_at: v.now }))
     .where('message_id', '=', v.messageId)
-    .where('status_rank', '<', v.rank),
+    .where((eb) => eb('status_rank', '<', eb.lit(SENT_RANK))),
 );
 
 /** Recipients per statement when many share one status: far under either database's parameter limit. */
@@ -205,7 +212,7 @@ async function applyToMany(
 
 /** Sinch accepted the batch: every recipient not yet further along becomes Sent. */
 export async function markRecipientsSent(trx: Handle, messageId: string, now: string): Promise<void> {
-  await markSent(trx, { messageId, now, status: SEND_STATUS.sent, rank: statusRank(SEND_STATUS.sent) });
+  await markSent(trx, { messageId, now, status: SEND_STATUS.sent });
 }
 
 /** The send failed: recipients no report has reached yet say so. How many changed. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Handle } from '../db/database';
 import { preparedQuery } from '../db/prepared';
 
@@ -11,19 +12,19 @@ import { preparedQuery } from '../db/prepared';
  * Two lookups joined by UNION, each on its partial index: with an OR of the two, SQLite would rather
  * scan the whole log in id order.
  */
-const unmatchedFor = preparedQuery(
-  (db, v: { batchId: string; clientReference: string; unmatched: string }) => {
-    const unmatched = () =>
-      db.selectFrom('callbacks').select(['id', 'payload']).where('outcome', '=', v.unmatched);
-    return unmatched()
-      .where('batch_id', '=', v.batchId)
-      .union(unmatched().where('client_reference', '=', v.clientReference))
-      .orderBy('id');
-  },
-);
+const unmatchedFor = preparedQuery((db, v: { batchId: string; clientReference: string }) => {
+  // Written into the statement, not bound: SQLite would otherwise prepare it again at every run, to
+  // decide whether the partial indexes (`where outcome = 'unmatched'`) apply to the bound value.
+  const unmatched = () =>
+    db.selectFrom('callbacks').select(['id', 'payload']).where('outcome', '=', sql.lit('unmatched'));
+  return unmatched()
+    .where('batch_id', '=', v.batchId)
+    .union(unmatched().where('client_reference', '=', v.clientReference))
+    .orderBy('id');
+});
 
 export async function findUnmatchedCallbacks(db: Handle, batchId: string, clientReference: string) {
-  return (await unmatchedFor(db, { batchId, clientReference, unmatched: 'unmatched' })).rows;
+  return (await unmatchedFor(db, { batchId, clientReference })).rows;
 }
 
 export async function setCallbackOutcome(
