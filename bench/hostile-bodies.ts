@@ -5,8 +5,9 @@
  *   npm run build && node --import tsx bench/hostile-bodies.ts [count]
  *
  * BENCH_ONLY=0…3 sends only one kind of body; BENCH_TSX=1 runs src/server.ts through tsx instead of
- * dist/server.js (its RSS is about 60 MB higher, the loader's). The service runs as a child process
- * (SQLite in a temp folder, callback authentication off as by default). The bodies: 1.8 MB nested 900,000 deep with a Content-Length
+ * dist/server.js (its RSS is about 60 MB higher, the loader's); BENCH_DATABASE_URL=postgres://… runs it on
+ * that (empty) PostgreSQL database instead. The service runs as a child process (SQLite in a temp folder
+ * unless told, callback authentication off as by default). The bodies: 1.8 MB nested 900,000 deep with a Content-Length
  * (refused from the header), the same sent chunked (refused once 256 KiB have arrived), 250 KB nested
  * deep (refused by the depth scan) and 250 KB wide objects of an unknown type (stored). Targets: RSS
  * under 300 MB, /health/live never stalled over 200 ms.
@@ -100,7 +101,7 @@ const child = spawn(
       SINCH_SERVICE_PLAN_ID: 'bench',
       SINCH_API_TOKEN: 'bench-token-not-real',
       SINCH_NUMBER: '+15550001111',
-      DATABASE_URL: `sqlite:${join(dir, 'sms.sqlite')}`,
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'sms.sqlite')}`,
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

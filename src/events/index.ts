@@ -10,5 +10,5 @@
 export { startDispatcher } from './dispatcher';
 export { eventRoutes } from './events.routes';
 export { EVENT_TYPES, type Event, type EventType } from './events.schemas';
-export { emitEvent, emitIfCompleted } from './outbox.repository';
+export { emitEvent, emitEvents, emitIfCompleted } from './outbox.repository';
 export { checkCallbackUrl, type UrlRules } from './url-guard';

@@ -2,7 +2,7 @@ import { newId } from '../core/ids';
 import { lockNumbers } from '../core/locks';
 import { MSISDN_DIGITS } from '../core/msisdn';
 import type { Handle } from '../db/database';
-import { emitEvent } from '../events';
+import { emitEvents } from '../events';
 import type { Logger } from '../logger';
 import type { RecipientUpdate, ReportHook } from '../tracking';
 import type { OptOutRules } from './opt-out-settings';
@@ -77,20 +77,25 @@ export async function applyOptOutCodes(
       updated_at: now,
     })),
   );
-  for (const event of deciding.values()) {
-    const data = {
-      msisdn: `+${event.msisdn}`,
-      action: 'opt_out' as const,
-      source: 'delivery_code' as const,
-      reason: event.reason,
-      reference: batchId,
-      occurredAt: event.occurred_at,
-      messageId: null,
-      batchId,
-      clientReference: null,
-    };
-    await emitEvent(trx, 'opt_out.changed', data, now, `opt_out:${event.msisdn}:${event.event_key}`);
-  }
+  await emitEvents(
+    trx,
+    'opt_out.changed',
+    [...deciding.values()].map((event) => ({
+      data: {
+        msisdn: `+${event.msisdn}`,
+        action: 'opt_out' as const,
+        source: 'delivery_code' as const,
+        reason: event.reason,
+        reference: batchId,
+        occurredAt: event.occurred_at,
+        messageId: null,
+        batchId,
+        clientReference: null,
+      },
+      dedupeKey: `opt_out:${event.msisdn}:${event.event_key}`,
+    })),
+    now,
+  );
   const insertedIds = new Set(inserted.map((row) => row.id));
   for (const event of events) {
     const result = !insertedIds.has(event.id) ? 'duplicate' : stale.has(event.id) ? 'stale' : 'applied';
