@@ -1,4 +1,4 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { preparedQuery } from '../src/db/prepared';
 import { createTestDatabase, DB_KINDS } from './helpers/databases';
 
@@ -34,5 +34,59 @@ describe.each(DB_KINDS)('prepared queries on %s', (kind) => {
     expect((await payloadOf(db, { id: 'a' })).rows).toEqual([{ payload: 'first', type: 'fixed-type' }]);
     expect((await payloadOf(db, { id: 'b' })).rows).toEqual([{ payload: 'second', type: 'fixed-type' }]);
     expect((await payloadOf(db, { id: 'c' })).rows).toEqual([]);
+  });
+
+  it('When a prepared query runs in a transaction that then fails, then its write is rolled back with it', async () => {
+    const database = await createTestDatabase(kind);
+    const db = await database.open();
+    onTestFinished(async () => {
+      await db.destroy();
+      await database.drop();
+    });
+
+    const failed = db.transaction().execute(async (trx) => {
+      await insertUnknown(trx, { id: 'gone', payload: 'rolled back' });
+      expect((await payloadOf(trx, { id: 'gone' })).rows).toHaveLength(1);
+      throw new Error('the transaction fails');
+    });
+
+    await expect(failed).rejects.toThrow('the transaction fails');
+    expect((await payloadOf(db, { id: 'gone' })).rows).toEqual([]);
+  });
+
+  it('When a prepared insert runs, then it reports one affected row, in a transaction or not', async () => {
+    const database = await createTestDatabase(kind);
+    const db = await database.open();
+    onTestFinished(async () => {
+      await db.destroy();
+      await database.drop();
+    });
+
+    const alone = await insertUnknown(db, { id: 'x', payload: 'p' });
+    const inside = await db.transaction().execute((trx) => insertUnknown(trx, { id: 'y', payload: 'p' }));
+
+    expect(alone.numAffectedRows).toBe(1n);
+    expect(inside.numAffectedRows).toBe(1n);
+  });
+});
+
+describe('prepared queries on SQLite, inside a transaction', () => {
+  it("When a prepared query runs in a SQLite transaction, then it runs on the connection without Kysely's executor", async () => {
+    const database = await createTestDatabase('sqlite');
+    const db = await database.open();
+    onTestFinished(async () => {
+      await db.destroy();
+      await database.drop();
+    });
+
+    const calls = await db.transaction().execute(async (trx) => {
+      const executeQuery = vi.spyOn(trx.getExecutor(), 'executeQuery');
+      await insertUnknown(trx, { id: 'direct', payload: 'p' });
+      await payloadOf(trx, { id: 'direct' });
+      return executeQuery.mock.calls.length;
+    });
+
+    expect(calls).toBe(0);
+    expect((await payloadOf(db, { id: 'direct' })).rows).toEqual([{ payload: 'p', type: 'fixed-type' }]);
   });
 });

@@ -1,15 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  Kysely,
-  type Migration,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-  type Transaction,
-} from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import { startCheckpointer } from './checkpointer';
@@ -37,6 +29,7 @@ import * as callbackQuarantine from './migrations/0015-callback-quarantine';
 import * as callbackRetention from './migrations/0016-callback-retention';
 import * as eventClaims from './migrations/0017-event-claims';
 import type { Database } from './schema';
+import { DirectSqliteDialect } from './sqlite-direct';
 
 export type Db = Kysely<Database>;
 /** The database or a transaction on it: what repository functions take, so the service picks the transaction. */
@@ -98,32 +91,30 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined, synchron
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10 }) });
   }
   if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
-  return new SqliteDialect({
-    database: async () => {
-      const sqlite = new SQLite(target.path);
-      // WAL lets readers work while a callback is being written. FULL syncs the -wal file at every
-      // commit, so what we answered 200 for survives a power cut or a kernel crash, not only a crash of
-      // the process (NORMAL syncs it at checkpoints only; SQLITE_SYNCHRONOUS=normal, for the benchmark that
-      // measures what FULL costs). The callback writer's group commit shares one sync among the callbacks
-      // that arrive together.
-      sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma(`synchronous = ${SQLITE_SYNCHRONOUS_LEVEL[synchronous]}`);
-      sqlite.pragma('foreign_keys = ON');
-      sqlite.pragma('busy_timeout = 5000');
-      // After a burst the -wal file is cut back to 64 MB when the log starts over.
-      sqlite.pragma('journal_size_limit = 67108864');
-      logger?.debug(
-        {
-          database: `sqlite:${target.path}`,
-          connection: 'serving',
-          synchronous: sqlite.pragma('synchronous', { simple: true }),
-        },
-        'sqlite connection opened',
-      );
-      attachLimits(sqlite, target.path);
-      if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
-      return withStatementCache(sqlite);
-    },
+  return new DirectSqliteDialect(async () => {
+    const sqlite = new SQLite(target.path);
+    // WAL lets readers work while a callback is being written. FULL syncs the -wal file at every
+    // commit, so what we answered 200 for survives a power cut or a kernel crash, not only a crash of
+    // the process (NORMAL syncs it at checkpoints only; SQLITE_SYNCHRONOUS=normal, for the benchmark that
+    // measures what FULL costs). The callback writer's group commit shares one sync among the callbacks
+    // that arrive together.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${SQLITE_SYNCHRONOUS_LEVEL[synchronous]}`);
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // After a burst the -wal file is cut back to 64 MB when the log starts over.
+    sqlite.pragma('journal_size_limit = 67108864');
+    logger?.debug(
+      {
+        database: `sqlite:${target.path}`,
+        connection: 'serving',
+        synchronous: sqlite.pragma('synchronous', { simple: true }),
+      },
+      'sqlite connection opened',
+    );
+    attachLimits(sqlite, target.path);
+    if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
+    return withStatementCache(sqlite);
   });
 }
 
