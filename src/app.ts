@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
+import { type CallbackIngest, createCallbackIngest } from './callbacks/callback-ingest';
 import { newBudget, type UnappliedBudget } from './callbacks/callback-retention';
 import { callbackRoutes } from './callbacks/callbacks.routes';
 import type { Config } from './config';
@@ -10,6 +10,7 @@ import { healthRoutes, type Lifecycle } from './health/health.routes';
 import { answerOptions, methodNotAllowed } from './http/allowed-methods';
 import { errorHandler, notFound } from './http/error-handler';
 import { requestLogging } from './http/request-logging';
+import { securityHeaders } from './http/security-headers';
 import type { Logger } from './logger';
 import { messagesRoutes } from './messages/messages.routes';
 import type { Metrics } from './metrics/metrics';
@@ -36,6 +37,11 @@ export type AppDeps = {
   callbackBudget?: UnappliedBudget;
   /** Where per-minute limits are counted; the database unless the server passes Redis (REDIS_URL). */
   rateLimitStores?: RateLimitStores;
+  /**
+   * The core of POST /webhooks/dlr, shared with the server's fast path for it (service.ts), so that
+   * both entries use one callback writer; built here when not given (tests).
+   */
+  callbackIngest?: CallbackIngest;
 };
 
 /** Builds the Express app from its dependencies; it never listens (server.ts and tests do). */
@@ -44,16 +50,7 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
 
-  // A JSON API: helmet's headers (nosniff, no framing, HSTS) and a CSP that allows nothing; the pages
-  // (console, API reference) replace it with their own, this origin only (http/static-pages.ts).
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      },
-    }),
-  );
+  app.use(securityHeaders());
 
   // Limits counted in the database; one guard so the cap's pause is logged once per app.
   const sendGuard = createSendGuard(deps);
@@ -65,7 +62,11 @@ export function buildApp(deps: AppDeps): Express {
   const optOuts = optOutRules(deps.config.optOuts);
   // Callbacks first: they are most of the traffic, and each router passed costs every request a look.
   const callbackBudget = deps.callbackBudget ?? newBudget(deps.config.callbackRetention.unappliedMaxBytes);
-  app.use(callbackRoutes({ ...deps, optOuts, rateLimitStores, callbackBudget }));
+  app.use(
+    callbackRoutes(
+      deps.callbackIngest ?? createCallbackIngest({ ...deps, optOuts, rateLimitStores, callbackBudget }),
+    ),
+  );
   app.use(healthRoutes({ ...deps, sendGuard, lifecycle: deps.lifecycle ?? { shuttingDown: false } }));
   app.use(metricsRoutes(deps));
   app.use(sendSmsRoutes({ ...deps, sendGuard, optOuts, rateLimitStores }));

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
+import { callbackFastPath } from './callbacks/callback-fast-path';
+import { createCallbackIngest } from './callbacks/callback-ingest';
 import { newBudget, startCallbackPurge } from './callbacks/callback-retention';
 import type { Config } from './config';
 import { type Db, openDatabase, parseDatabaseUrl } from './db/database';
@@ -11,6 +13,7 @@ import { createMetrics } from './metrics/metrics';
 import { optOutRules } from './opt-outs/opt-out-settings';
 import { startReconciler } from './reconciliation/reconciler';
 import { redisRateLimitStores } from './security/rate-limit-redis';
+import { databaseRateLimitStores } from './security/rate-limit-store';
 import { callbackUrl } from './sending/send-sms.service';
 import { createSinchClient } from './sinch/sinch.client';
 
@@ -78,11 +81,21 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     `per-minute rate limits counted in ${rateLimitStores ? 'redis' : 'the database'}`,
   );
   const callbackBudget = newBudget(config.callbackRetention.unappliedMaxBytes);
-  const app = buildApp({ config, logger, sinch, db, metrics, lifecycle, rateLimitStores, callbackBudget });
+  const optOuts = optOutRules(config.optOuts);
+  // One core for POST /webhooks/dlr, answered ahead of Express by the server and by the app's route.
+  const stores = rateLimitStores ?? databaseRateLimitStores(db);
+  const callbackIngest = createCallbackIngest({
+    ...{ db, config, metrics, optOuts, rateLimitStores: stores, callbackBudget },
+  });
+  const app = buildApp({
+    ...{ config, logger, sinch, db, metrics, lifecycle, callbackBudget, callbackIngest },
+    rateLimitStores: stores,
+  });
 
   let server: Server;
   try {
-    const http = createHttpServer(app, config.http, () => lifecycle.shuttingDown);
+    const fastPath = callbackFastPath(callbackIngest, app, logger);
+    const http = createHttpServer(app, config.http, () => lifecycle.shuttingDown, fastPath);
     server = await new Promise<Server>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host ?? '0.0.0.0', () => {
@@ -106,7 +119,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
             sinch,
             log: logger,
             settings: config.reconcile,
-            optOuts: optOutRules(config.optOuts),
+            optOuts,
             metrics,
           },
           config.reconcile.intervalMs,

@@ -1,8 +1,8 @@
-import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../src/config';
 import { signSinchCallback, verifySinchSignature } from '../src/sinch/signing';
+import { CALLBACK_ENTRIES, type Target } from './helpers/app';
 import {
   BASIC_PASSWORD,
   BASIC_USER,
@@ -45,7 +45,7 @@ function webhookConfig(auth: Partial<Config['webhookAuth']>, overrides: Partial<
   });
 }
 
-function postCallback(app: Express, body: string, headers: Record<string, string> = {}) {
+function postCallback(app: Target, body: string, headers: Record<string, string> = {}) {
   return request(app).post('/webhooks/dlr').set('Content-Type', 'application/json').set(headers).send(body);
 }
 
@@ -53,7 +53,7 @@ async function storedCallbacks(db: Awaited<ReturnType<typeof makeSecureApp>>['db
   return db.selectFrom('callbacks').select('payload').execute();
 }
 
-describe("Sinch's HMAC signature, the documented test vector", () => {
+describe.each(CALLBACK_ENTRIES)("Sinch's HMAC signature, the documented test vector, through %s", (entry) => {
   it('When the verifier signs the documented payload, then it gets the documented signature', () => {
     expect(signSinchCallback(VECTOR.secret, Buffer.from(VECTOR.body), VECTOR.nonce, VECTOR.timestamp)).toBe(
       VECTOR.signature,
@@ -70,7 +70,8 @@ describe("Sinch's HMAC signature, the documented test vector", () => {
   });
 
   it('When the documented callback is posted with freshness off, then it is accepted and stored', async () => {
-    const { app, db } = await makeSecureApp({
+    const { target: app, db } = await makeSecureApp({
+      entry,
       config: webhookConfig({ hmacSecrets: [VECTOR.secret], maxAgeSeconds: 0 }),
     });
     await postCallback(app, VECTOR.body, vectorHeaders).expect(200);
@@ -78,28 +79,31 @@ describe("Sinch's HMAC signature, the documented test vector", () => {
   });
 
   it('When the documented callback is posted today with the default window, then it is refused as stale', async () => {
-    const { app, logs } = await makeSecureApp({ config: webhookConfig({ hmacSecrets: [VECTOR.secret] }) });
+    const { target: app, logs } = await makeSecureApp({
+      entry,
+      config: webhookConfig({ hmacSecrets: [VECTOR.secret] }),
+    });
     await postCallback(app, VECTOR.body, vectorHeaders).expect(401);
     expect(logs.find('callback refused: stale timestamp')).toHaveLength(1);
   });
 });
 
-describe('POST /webhooks/dlr, HMAC signature', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, HMAC signature, through %s', (entry) => {
   const config = () => webhookConfig({ hmacSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET] });
 
   it('When a callback is signed the way Sinch signs it, then it is accepted and stored', async () => {
-    const { app, db } = await makeSecureApp({ config: config() });
+    const { target: app, db } = await makeSecureApp({ entry, config: config() });
     await postCallback(app, report, sinchSignatureHeaders(WEBHOOK_SECRET, report)).expect(200);
     expect(await storedCallbacks(db)).toHaveLength(1);
   });
 
   it('When a callback is signed with the previous secret (rotation), then it is accepted', async () => {
-    const { app } = await makeSecureApp({ config: config() });
+    const { target: app } = await makeSecureApp({ entry, config: config() });
     await postCallback(app, report, sinchSignatureHeaders(OLD_WEBHOOK_SECRET, report)).expect(200);
   });
 
   it('When one byte of the signed body is altered, then it answers 401, stores nothing and logs why', async () => {
-    const { app, db, logs } = await makeSecureApp({ config: config() });
+    const { target: app, db, logs } = await makeSecureApp({ entry, config: config() });
     const headers = sinchSignatureHeaders(WEBHOOK_SECRET, report);
     const altered = report.replace('"code":0', '"code":1');
 
@@ -117,7 +121,7 @@ describe('POST /webhooks/dlr, HMAC signature', () => {
   });
 
   it('When one character of the signature is altered, then it answers 401', async () => {
-    const { app } = await makeSecureApp({ config: config() });
+    const { target: app } = await makeSecureApp({ entry, config: config() });
     const headers = sinchSignatureHeaders(WEBHOOK_SECRET, report);
     const signature = headers['x-sinch-webhook-signature'] ?? '';
     const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1);
@@ -125,7 +129,7 @@ describe('POST /webhooks/dlr, HMAC signature', () => {
   });
 
   it('When the signature was computed over a re-serialised body, then it does not verify against the raw bytes', async () => {
-    const { app } = await makeSecureApp({ config: config() });
+    const { target: app } = await makeSecureApp({ entry, config: config() });
     const raw = JSON.stringify(JSON.parse(report), null, 2);
     const reserialised = JSON.stringify(JSON.parse(raw));
 
@@ -134,7 +138,7 @@ describe('POST /webhooks/dlr, HMAC signature', () => {
   });
 
   it('When the callback is signed with an unknown secret, then it answers 401', async () => {
-    const { app } = await makeSecureApp({ config: config() });
+    const { target: app } = await makeSecureApp({ entry, config: config() });
     await postCallback(app, report, sinchSignatureHeaders('another-secret-not-real', report)).expect(401);
   });
 
@@ -153,7 +157,7 @@ describe('POST /webhooks/dlr, HMAC signature', () => {
     ],
     ['another algorithm', { 'x-sinch-webhook-signature-algorithm': 'HmacSHA1' }, 'unsupported algorithm'],
   ])('When the callback has %s, then it answers 401 and logs the reason', async (_name, change, reason) => {
-    const { app, db, logs } = await makeSecureApp({ config: config() });
+    const { target: app, db, logs } = await makeSecureApp({ entry, config: config() });
     const signed = sinchSignatureHeaders(WEBHOOK_SECRET, report);
     const headers = Object.keys(change).length === 0 ? {} : { ...signed, ...change };
     const sent = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<
@@ -168,17 +172,17 @@ describe('POST /webhooks/dlr, HMAC signature', () => {
   });
 
   it('When an unauthenticated body is not even JSON, then it answers 401 before parsing', async () => {
-    const { app } = await makeSecureApp({ config: config() });
+    const { target: app } = await makeSecureApp({ entry, config: config() });
     await postCallback(app, '{"type":').expect(401);
   });
 
   it('When no callback authentication is configured, then an unsigned callback is accepted', async () => {
-    const { app } = await makeSecureApp({ config: webhookConfig({}) });
+    const { target: app } = await makeSecureApp({ entry, config: webhookConfig({}) });
     await postCallback(app, report).expect(200);
   });
 });
 
-describe('POST /webhooks/dlr, timestamp freshness', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, timestamp freshness, through %s', (entry) => {
   const config = (maxAgeSeconds = 259_200) => webhookConfig({ hmacSecrets: [WEBHOOK_SECRET], maxAgeSeconds });
 
   it.each([
@@ -190,7 +194,7 @@ describe('POST /webhooks/dlr, timestamp freshness', () => {
     ['3 days and a minute ago', -259_260, 401],
     ['2 hours ahead', 7_200, 401],
   ])('When the signature timestamp is %s, then it answers %i', async (_name, offset, status) => {
-    const { app } = await makeSecureApp({ config: config() });
+    const { target: app } = await makeSecureApp({ entry, config: config() });
     const body = report.replace('"code":0', `"code":${Math.abs(offset) % 7}`);
     await postCallback(app, body, sinchSignatureHeaders(WEBHOOK_SECRET, body, nowSeconds() + offset)).expect(
       status,
@@ -198,7 +202,7 @@ describe('POST /webhooks/dlr, timestamp freshness', () => {
   });
 
   it('When WEBHOOK_MAX_AGE_SECONDS is 0, then a year-old signature is still accepted', async () => {
-    const { app } = await makeSecureApp({ config: config(0) });
+    const { target: app } = await makeSecureApp({ entry, config: config(0) });
     await postCallback(
       app,
       report,
@@ -207,7 +211,7 @@ describe('POST /webhooks/dlr, timestamp freshness', () => {
   });
 
   it('When the timestamp is 2 hours ahead, then the log says it is in the future', async () => {
-    const { app, logs } = await makeSecureApp({ config: config() });
+    const { target: app, logs } = await makeSecureApp({ entry, config: config() });
     await postCallback(
       app,
       report,
@@ -217,7 +221,7 @@ describe('POST /webhooks/dlr, timestamp freshness', () => {
   });
 });
 
-describe('POST /webhooks/dlr, HTTP Basic credentials', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, HTTP Basic credentials, through %s', (entry) => {
   const basicOnly = () =>
     webhookConfig({
       basicCredentials: [
@@ -227,7 +231,7 @@ describe('POST /webhooks/dlr, HTTP Basic credentials', () => {
     });
 
   it('When the callback carries configured credentials, then it is accepted', async () => {
-    const { app } = await makeSecureApp({ config: basicOnly() });
+    const { target: app } = await makeSecureApp({ entry, config: basicOnly() });
     await postCallback(app, report, { Authorization: basicAuthHeader(BASIC_USER, BASIC_PASSWORD) }).expect(
       200,
     );
@@ -245,7 +249,7 @@ describe('POST /webhooks/dlr, HTTP Basic credentials', () => {
   ])(
     'When the callback carries %s, then it answers 401 with a Basic challenge',
     async (_name, header, reason) => {
-      const { app, logs } = await makeSecureApp({ config: basicOnly() });
+      const { target: app, logs } = await makeSecureApp({ entry, config: basicOnly() });
       const res = await postCallback(app, report, { Authorization: header });
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Basic/);
@@ -254,14 +258,14 @@ describe('POST /webhooks/dlr, HTTP Basic credentials', () => {
   );
 
   it('When only Basic is configured and the callback is HMAC-signed, then it answers 401', async () => {
-    const { app } = await makeSecureApp({ config: basicOnly() });
+    const { target: app } = await makeSecureApp({ entry, config: basicOnly() });
     await postCallback(app, report, sinchSignatureHeaders(WEBHOOK_SECRET, report)).expect(401);
   });
 });
 
-describe('POST /webhooks/dlr, both HMAC and Basic configured', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, both HMAC and Basic configured, through %s', (entry) => {
   it('When a callback passes either check, then it is accepted; when it passes neither, 401', async () => {
-    const { app } = await makeSecureApp();
+    const { target: app } = await makeSecureApp({ entry });
 
     await postCallback(app, report, sinchSignatureHeaders(WEBHOOK_SECRET, report)).expect(200);
     await postCallback(app, report, { Authorization: basicAuthHeader(BASIC_USER, BASIC_PASSWORD) }).expect(
@@ -275,9 +279,12 @@ describe('POST /webhooks/dlr, both HMAC and Basic configured', () => {
   });
 });
 
-describe('POST /webhooks/dlr, limits', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, limits, through %s', (entry) => {
   it('When a client goes over RATE_LIMIT_WEBHOOK, then it gets 429 (which Sinch retries)', async () => {
-    const { app } = await makeSecureApp({ config: webhookConfig({}, { rateLimitWebhookPerMinute: 2 }) });
+    const { target: app } = await makeSecureApp({
+      entry,
+      config: webhookConfig({}, { rateLimitWebhookPerMinute: 2 }),
+    });
     await postCallback(app, report).expect(200);
     await postCallback(app, report).expect(200);
     const res = await postCallback(app, report);
@@ -286,12 +293,15 @@ describe('POST /webhooks/dlr, limits', () => {
   });
 
   it('When RATE_LIMIT_WEBHOOK is 0, then there is no limit', async () => {
-    const { app } = await makeSecureApp({ config: webhookConfig({}, { rateLimitWebhookPerMinute: 0 }) });
+    const { target: app } = await makeSecureApp({
+      entry,
+      config: webhookConfig({}, { rateLimitWebhookPerMinute: 0 }),
+    });
     for (let i = 0; i < 4; i++) await postCallback(app, report).expect(200);
   });
 
   it('When the body is over 2 MB, then it answers 413 in the JSON shape', async () => {
-    const { app } = await makeSecureApp();
+    const { target: app } = await makeSecureApp({ entry });
     const res = await postCallback(app, `{"pad":"${'x'.repeat(2_100_000)}"}`);
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { makeTestApp, sendThroughFakeSinch } from './helpers/app';
+import { CALLBACK_ENTRIES, makeTestApp, sendThroughFakeSinch } from './helpers/app';
 
 // Payloads from docs/sinch-sms-api.md §3 and §7.
 const SIGNED_BATCH = '01JHFFHQ0P99JPPNQPJDV7JTBP';
@@ -43,9 +43,9 @@ async function statusOf(app: Parameters<typeof request>[0], id: string) {
   return res.body;
 }
 
-describe('POST /webhooks/dlr, callback shapes', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, callback shapes, through %s', (entry) => {
   it('When a recipient report arrives as Sinch signs it (number without +), then it is applied and logged as one line', async () => {
-    const { app, logs } = await makeTestApp();
+    const { target: app, logs } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     const res = await post(app, signedRecipientReport);
@@ -65,7 +65,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a recipient report has the number with + and the code as a string, then both are read', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
     const report = {
       ...JSON.parse(signedRecipientReport),
@@ -81,7 +81,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a recipient report has the number with 00, then it matches the recipient', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     await post(app, { ...JSON.parse(signedRecipientReport), recipient: '0033662162466' }).expect(200);
@@ -90,7 +90,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a recipient report has an unknown status and extra fields, then it is accepted as a final status', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
     const report = {
       ...JSON.parse(signedRecipientReport),
@@ -105,7 +105,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a status comes in another case, then it is stored in Sinch spelling', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     await post(app, { ...JSON.parse(signedRecipientReport), status: 'DELIVERED' }).expect(200);
@@ -114,7 +114,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When an MMS recipient report arrives, then it is handled like an SMS one', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     await post(app, { ...JSON.parse(signedRecipientReport), type: 'recipient_delivery_report_mms' }).expect(
@@ -125,7 +125,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a full batch report arrives, then each listed recipient gets its status', async () => {
-    const { app, logs } = await makeTestApp();
+    const { target: app, logs } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { batchId: '01W4FFL35P4NC4K35SMSBATCH8' });
 
     await post(app, fullBatchReport(sent.batchId)).expect(200);
@@ -140,7 +140,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When a summary batch report arrives (counts only), then it is kept and shown without inventing recipient states', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { batchId: '01J06CY78GZ2F74YZNNH2VBWR6' });
 
     await post(app, summaryBatchReport(sent.batchId)).expect(200);
@@ -154,7 +154,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When an inbound mo_text arrives, then it answers 200 and stores it once, however often it comes', async () => {
-    const { app, db } = await makeTestApp();
+    const { target: app, db } = await makeTestApp({ entry });
 
     await post(app, inboundText).expect(200);
     await post(app, inboundText).expect(200);
@@ -171,7 +171,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When Sinch sends a content type other than JSON, then the body is still read', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const sent = await sendThroughFakeSinch(app, { to: '+33662162466', batchId: SIGNED_BATCH });
 
     await request(app)
@@ -184,7 +184,7 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 
   it('When the callback type is unknown, then it answers 200, warns and keeps it in the callback log', async () => {
-    const { app, logs, db } = await makeTestApp();
+    const { target: app, logs, db } = await makeTestApp({ entry });
 
     await post(app, { type: 'something_new', batch_id: 'x' }).expect(200);
 
@@ -194,9 +194,9 @@ describe('POST /webhooks/dlr, callback shapes', () => {
   });
 });
 
-describe('POST /webhooks/dlr, malformed', () => {
+describe.each(CALLBACK_ENTRIES)('POST /webhooks/dlr, malformed, through %s', (entry) => {
   it('When the body is not JSON, then it answers 400 INVALID_JSON', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const res = await post(app, '{"type":');
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({
@@ -212,14 +212,14 @@ describe('POST /webhooks/dlr, malformed', () => {
     ['null', 'null'],
     ['empty', ''],
   ])('When the body is %s, then it answers 400', async (_name, body) => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const res = await post(app, body);
     expect(res.status).toBe(400);
     expect(res.body.code).toMatch(/INVALID_JSON|VALIDATION_FAILED/);
   });
 
   it('When the body comes in a content encoding the parser cannot undo, then it answers 415 as the API document declares', async () => {
-    const { app } = await makeTestApp();
+    const { target: app } = await makeTestApp({ entry });
     const res = await request(app)
       .post('/webhooks/dlr')
       .set('Content-Type', 'application/json')
@@ -230,7 +230,7 @@ describe('POST /webhooks/dlr, malformed', () => {
   });
 
   it('When a known type lacks a required field, then it is kept as invalid, answered 200 and logged at error level naming the field', async () => {
-    const { app, db, logs, metrics } = await makeTestApp();
+    const { target: app, db, logs, metrics } = await makeTestApp({ entry });
     const res = await post(app, {
       type: 'recipient_delivery_report_sms',
       batch_id: 'b',

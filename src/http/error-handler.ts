@@ -1,14 +1,20 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError, type ErrorBody, type ErrorCode, isForeignError, statusForCode } from '../core/errors';
 import { isStorageUnavailable, isUnstorableValue, unstorableReason } from '../db/storage-errors';
+import type { Logger } from '../logger';
+
+/** The service's one error envelope. */
+export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown): ErrorBody {
+  const body: ErrorBody = { error: message, code, requestId };
+  if (details !== undefined) body.details = details;
+  return body;
+}
 
 /** Writes the service's one error envelope. */
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
-  const body: ErrorBody = { error: message, code, requestId: String(res.req.id ?? '') };
   // Read by metrics once the response is finished.
   res.locals.errorCode = code;
-  if (details !== undefined) body.details = details;
-  res.status(statusForCode(code)).json(body);
+  res.status(statusForCode(code)).json(errorBody(code, message, String(res.req.id ?? ''), details));
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -54,23 +60,21 @@ function fromStorage(err: unknown): AppError | undefined {
 }
 
 /**
- * Three tiers: our own errors as they are (an outside service's mapped by the error itself), the
- * framework's and the database driver's mapped to our codes, anything else a fixed 500 message. The error is attached to the response so the request log line carries it.
+ * What an error is answered with: our own errors as they are (an outside service's mapped by the error
+ * itself), the framework's and the database driver's mapped to our codes, anything else a fixed 500
+ * message. `fault` is what the request's log line carries (a 5xx of ours), logged once with the request
+ * id. Shared by the error handler and the callback fast path (callbacks/callback-fast-path.ts).
  */
-export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
-  if (res.headersSent) {
-    next(err);
-    return;
-  }
+export function errorAnswer(err: unknown, log: Logger): { error: AppError; fault?: Error } {
   const foreign = isForeignError(err);
   // A fault of an outside service (Sinch) logs its own line; it is not ours to carry a stack for.
-  if (foreign) req.log[err.logAs.level]({ err }, err.logAs.message);
+  if (foreign) log[err.logAs.level]({ err }, err.logAs.message);
   if ((err as ParserError).type === 'entity.too.large') {
     const { limit, length } = err as ParserError & { limit?: number; length?: number };
-    req.log.warn({ limit, length }, 'request refused: body over the limit of its route');
+    log.warn({ limit, length }, 'request refused: body over the limit of its route');
   }
   if (!(err instanceof AppError) && isUnstorableValue(err)) {
-    req.log.warn(
+    log.warn(
       { reason: unstorableReason(err) },
       'request refused: it holds a value the database cannot store',
     );
@@ -84,14 +88,23 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (known) {
     // A 5xx of ours (storage down) carries its cause into the request's log line; the daily cap is a
     // deliberate refusal, logged once when it starts, not a fault with a stack.
-    if (known.status >= 500 && !foreign && known.code !== 'DAILY_CAP_REACHED') {
-      res.err = known;
-    }
-    if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
-    sendError(res, known.code, known.message, known.details);
+    const fault = known.status >= 500 && !foreign && known.code !== 'DAILY_CAP_REACHED';
+    return fault ? { error: known, fault: known } : { error: known };
+  }
+  return {
+    error: new AppError('INTERNAL_ERROR', 'Something went wrong on our side.'),
+    fault: err instanceof Error ? err : new Error(String(err)),
+  };
+}
+
+/** Answers every error with the one envelope (errorAnswer); the fault goes to the request's log line. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
     return;
   }
-  // The request's own line (http/request-logging.ts) logs it once, at error level, with the request id.
-  res.err = err instanceof Error ? err : new Error(String(err));
-  sendError(res, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+  const { error, fault } = errorAnswer(err, req.log);
+  if (fault) res.err = fault;
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+  sendError(res, error.code, error.message, error.details);
 };

@@ -1,5 +1,14 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Config } from '../config';
+
+/** A handler that answers some requests itself, ahead of the app, and says which (true: answered). */
+export type AheadOfApp = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
  * The HTTP server the app listens on, with limits for a public webhook receiver: a client has
@@ -10,11 +19,15 @@ import type { Config } from '../config';
  * Once `shuttingDown()` holds, every response not yet started says `Connection: close` and its socket
  * is closed after it: a client opens a new connection (to another instance) rather than sending its
  * next request on a socket that is about to be reset.
+ *
+ * `ahead` sees each request first (the callback fast path, callbacks/callback-fast-path.ts); what it
+ * leaves goes to the app. Both answer under the same limits and the same shutdown rule.
  */
 export function createHttpServer(
   app: RequestListener,
   limits: Config['http'],
   shuttingDown: () => boolean,
+  ahead?: AheadOfApp,
 ): Server {
   const server = createServer(
     {
@@ -23,7 +36,7 @@ export function createHttpServer(
       // Node checks both timeouts on this interval (30 s by default), which would stretch them.
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
-    app,
+    ahead ? (req, res) => ahead(req, res) || app(req, res) : app,
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = limits.maxConnections;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 
@@ -12,6 +13,11 @@ declare module 'http' {
   interface ServerResponse {
     /** The fault behind a 5xx, set by the error handler: logged with the request's line. */
     err?: Error;
+    /**
+     * Set by a route whose own lines already say what became of each request (a callback has its
+     * `delivery status` line): its line for a 2xx answer is at debug, one line a callback at info.
+     */
+    quietWhenOk?: boolean;
   }
 }
 
@@ -46,10 +52,10 @@ export function loggableUrl(url: string): string {
 }
 
 /** The level of a finished request's line: errors and 5xx at error, 4xx at warn, the rest at info. */
-function levelOf(res: Response): 'error' | 'warn' | 'info' {
+function levelOf(res: ServerResponse): 'error' | 'warn' | 'info' | 'debug' {
   if (res.err || res.statusCode >= 500) return 'error';
   if (res.statusCode >= 400) return 'warn';
-  return 'info';
+  return res.quietWhenOk ? 'debug' : 'info';
 }
 
 /**
@@ -63,35 +69,48 @@ function levelOf(res: Response): 'error' | 'warn' | 'info' {
  */
 export function requestLogging(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const startedAt = performance.now();
-    const url = loggableUrl(req.originalUrl);
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    req.id = id;
-    res.setHeader('X-Request-Id', id);
-
-    let child: Logger | undefined;
-    const requestLogger = () => {
-      child ??= logger.child({ req: { id, method: req.method, url } });
-      return child;
-    };
-    Object.defineProperty(req, 'log', { get: requestLogger, configurable: true, enumerable: false });
-
-    // 'close' follows 'finish' on every response, and comes alone when the client went away first.
-    res.once('close', () => {
-      const level = res.writableFinished ? levelOf(res) : 'warn';
-      if (!logger.isLevelEnabled(level)) return;
-      const responseTime = Math.round(performance.now() - startedAt);
-      const line = {
-        res: { statusCode: res.statusCode },
-        responseTime,
-        ...(res.err ? { err: res.err } : {}),
-      };
-      const message = res.writableFinished
-        ? `${req.method} ${url} ${res.statusCode} ${responseTime}ms`
-        : `${req.method} ${url} closed by the client before the answer`;
-      requestLogger()[level](line, message);
-    });
+    trackRequest(logger, req, res, req.originalUrl);
     next();
   };
+}
+
+/**
+ * What requestLogging does for one request, on node's own request and response: also used by the
+ * callback fast path, which answers before Express sees the request.
+ */
+export function trackRequest(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawUrl: string,
+): void {
+  const startedAt = performance.now();
+  const url = loggableUrl(rawUrl);
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  req.id = id;
+  res.setHeader('X-Request-Id', id);
+
+  let child: Logger | undefined;
+  const requestLogger = () => {
+    child ??= logger.child({ req: { id, method: req.method, url } });
+    return child;
+  };
+  Object.defineProperty(req, 'log', { get: requestLogger, configurable: true, enumerable: false });
+
+  // 'close' follows 'finish' on every response, and comes alone when the client went away first.
+  res.once('close', () => {
+    const level = res.writableFinished ? levelOf(res) : 'warn';
+    if (!logger.isLevelEnabled(level)) return;
+    const responseTime = Math.round(performance.now() - startedAt);
+    const line = {
+      res: { statusCode: res.statusCode },
+      responseTime,
+      ...(res.err ? { err: res.err } : {}),
+    };
+    const message = res.writableFinished
+      ? `${req.method} ${url} ${res.statusCode} ${responseTime}ms`
+      : `${req.method} ${url} closed by the client before the answer`;
+    requestLogger()[level](line, message);
+  });
 }

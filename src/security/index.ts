@@ -9,7 +9,9 @@ export {
   checkWebhookAuth,
   type OnRefused,
   type RefusalReason,
-  requireWebhookAuth,
+  type RefusedRequest,
   type WebhookAuthCheck,
+  type WebhookRefusal,
   webhookAuthConfigured,
+  webhookAuthGate,
 } from './webhook-auth.middleware';

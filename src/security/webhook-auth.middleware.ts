@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { AppError } from '../core/errors';
+import type { Logger } from '../logger';
 import { hasSignature, type SignatureFailure, verifySinchSignature } from '../sinch/signing';
 import { basicAuthMatches } from './basic-auth';
 
@@ -44,31 +44,35 @@ export function checkWebhookAuth(
   };
 }
 
+/** What the quarantine is told of a refused callback: the headers it came with and its request's logger. */
+export type RefusedRequest = { headers: IncomingHttpHeaders; log: Logger };
+
 /** Told of every refused callback before it is answered 401 (the quarantine keeps it); must not throw. */
-export type OnRefused = (req: Request, reason: RefusalReason, rawBody: Buffer) => Promise<void>;
+export type OnRefused = (req: RefusedRequest, reason: RefusalReason, rawBody: Buffer) => Promise<void>;
+
+/** A refusal as it is answered: the error, and the challenge header when Basic credentials are accepted. */
+export type WebhookRefusal = { error: AppError; headers: Record<string, string> };
 
 /**
- * Checks a callback before its body is parsed or stored; mount it after `express.raw` so the HMAC
- * runs over the exact bytes Sinch sent. server.ts warns at start-up when no check is configured.
+ * Checks a callback before its body is parsed or stored, over the exact bytes Sinch sent (so the HMAC
+ * runs on them); undefined when it passes. Framework-free: the Express route and the fast path for
+ * POST /webhooks/dlr both call it. server.ts warns at start-up when no check is configured.
  */
-export function requireWebhookAuth(auth: Config['webhookAuth'], onRefused?: OnRefused): RequestHandler {
+export function webhookAuthGate(auth: Config['webhookAuth'], onRefused?: OnRefused) {
   const hmac = auth.hmacSecrets.length > 0;
   const basic = auth.basicCredentials.length > 0;
-  return async (req, res, next) => {
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const accepted = [...(hmac ? ['hmac'] : []), ...(basic ? ['basic'] : [])];
+  return async (req: RefusedRequest, rawBody: Buffer): Promise<WebhookRefusal | undefined> => {
+    if (!hmac && !basic) return undefined;
     const check = checkWebhookAuth(auth, req.headers, rawBody);
-    if (check.ok) {
-      next();
-      return;
-    }
+    if (check.ok) return undefined;
     const { reason } = check;
     // Sinch never retries a 4xx: say clearly why, and keep the callback to verify again later.
-    req.log.warn(
-      { reason, accepted: [...(hmac ? ['hmac'] : []), ...(basic ? ['basic'] : [])] },
-      `callback refused: ${reason}`,
-    );
+    req.log.warn({ reason, accepted }, `callback refused: ${reason}`);
     await onRefused?.(req, reason, rawBody);
-    if (basic) res.set('WWW-Authenticate', 'Basic realm="sinch-callbacks"');
-    next(new AppError('UNAUTHORIZED', 'The callback could not be authenticated.'));
+    return {
+      error: new AppError('UNAUTHORIZED', 'The callback could not be authenticated.'),
+      headers: basic ? { 'WWW-Authenticate': 'Basic realm="sinch-callbacks"' } : {},
+    };
   };
 }

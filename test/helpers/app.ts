@@ -1,15 +1,22 @@
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app';
+import { callbackFastPath } from '../../src/callbacks/callback-fast-path';
+import { createCallbackIngest } from '../../src/callbacks/callback-ingest';
+import { newBudget } from '../../src/callbacks/callback-retention';
 import { type Config, loadConfig } from '../../src/config';
 import type { Db } from '../../src/db/database';
+import { createHttpServer } from '../../src/http/http-server';
 import { createLogger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
+import { optOutRules } from '../../src/opt-outs/opt-out-settings';
+import { databaseRateLimitStores } from '../../src/security';
 import { createSinchClient, type SinchClient } from '../../src/sinch/sinch.client';
-import { watchContract } from './contract';
+import { tapResponses, watchContract } from './contract';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases';
 
 /** A fake Sinch origin that nock intercepts; nothing is ever sent to a real Sinch host. */
@@ -74,8 +81,22 @@ export class LogCapture extends Writable {
   }
 }
 
+/**
+ * The two ways into POST /webhooks/dlr: the app buildApp() makes (supertest calls it in process), and
+ * the server as service.ts makes it, with the callback fast path ahead of the app (over real HTTP).
+ * The callback route's tests run through both (describe.each), with every request of the test going
+ * through the entry; the fast path leaves every other request to the same app.
+ */
+export const CALLBACK_ENTRIES = ['buildApp', 'fast path'] as const;
+export type CallbackEntry = (typeof CALLBACK_ENTRIES)[number];
+
+/** What supertest is given: the app itself, or the base URL of a listening server. */
+export type Target = Express | string;
+
 export type TestApp = {
   app: Express;
+  /** Where a test sends its requests: `app`, or the fast path's server when the entry says so. */
+  target: Target;
   logs: LogCapture;
   config: Config;
   db: Db;
@@ -83,7 +104,13 @@ export type TestApp = {
   metrics: Metrics;
 };
 
-export type TestAppOptions = { config?: Config; db?: DbKind; sinch?: SinchClient; database?: TestDatabase };
+export type TestAppOptions = {
+  config?: Config;
+  db?: DbKind;
+  sinch?: SinchClient;
+  database?: TestDatabase;
+  entry?: CallbackEntry;
+};
 
 /** Every secret a config holds, as it could appear in a log line: none of them ever may. */
 export function secretsOf(config: Config): string[] {
@@ -149,10 +176,36 @@ async function assembleTestApp(
     if (!options.database) await database.drop();
   });
   const metrics = createMetrics({ processMetrics: false });
-  const app = buildApp({ config, logger, sinch, db, metrics });
+  // As service.ts wires it: one callback core for the app's route and the fast path.
+  const callbackIngest = createCallbackIngest({
+    ...{ db, config, metrics, optOuts: optOutRules(config.optOuts) },
+    rateLimitStores: databaseRateLimitStores(db),
+    callbackBudget: newBudget(config.callbackRetention.unappliedMaxBytes),
+  });
+  const app = buildApp({ config, logger, sinch, db, metrics, callbackIngest });
   // Every response a test gets is checked against openapi.json (test/helpers/contract.ts).
-  watchContract(app, atEnd);
-  return { app, logs, config, db, database, metrics };
+  const seen = watchContract(app, atEnd);
+  let target: Target = app;
+  if (options.entry === 'fast path') {
+    const fastPath = callbackFastPath(callbackIngest, app, logger);
+    const server = createHttpServer(
+      app,
+      config.http,
+      () => false,
+      (req, res) => {
+        if (!fastPath(req, res)) return false;
+        tapResponses(req, res, seen);
+        return true;
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    atEnd(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  return { app, target, logs, config, db, database, metrics };
 }
 
 /** The batch object Sinch answers a send with. */
@@ -173,7 +226,7 @@ export function sinchBatch(fields: Record<string, unknown> = {}) {
 
 /** Sends one SMS through the app while nock plays Sinch, answering with `batchId`; returns the 202 body. */
 export async function sendThroughFakeSinch(
-  app: Express,
+  app: Target,
   fields: { to?: string; message?: string; clientReference?: string; batchId: string },
 ): Promise<{ messageId: string; batchId: string; clientReference: string }> {
   const to = fields.to ?? '+15551234567';

@@ -86,6 +86,10 @@ export function contractProblems(o: Observed): string[] {
 }
 
 /** Records what the app answers, body included, as it goes out. */
+export function tapResponses(req: IncomingMessage, res: ServerResponse, seen: Observed[]): void {
+  tap(req, res, (o) => seen.push(o));
+}
+
 function tap(req: IncomingMessage, res: ServerResponse, record: (o: Observed) => void): void {
   const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;

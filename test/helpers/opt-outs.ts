@@ -1,5 +1,5 @@
-import type { Express } from 'express';
 import request from 'supertest';
+import type { Target } from './app';
 
 let inboundSeq = 0;
 
@@ -36,7 +36,7 @@ export function recipientReport(
 }
 
 /** POSTs a callback to /webhooks/dlr the way Sinch does, and expects it to be acknowledged. */
-export async function postCallback(app: Express, body: object): Promise<void> {
+export async function postCallback(app: Target, body: object): Promise<void> {
   const res = await request(app)
     .post('/webhooks/dlr')
     .set('Content-Type', 'application/json')

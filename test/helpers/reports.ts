@@ -1,6 +1,6 @@
-import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
+import type { Target } from './app';
 
 /** A recipient delivery report for the one test recipient, as Sinch posts it (number without +). */
 export function report(batchId: string, status: string, code: number, at: string, extra: object = {}) {
@@ -16,11 +16,11 @@ export function report(batchId: string, status: string, code: number, at: string
 }
 
 /** POSTs a callback to /webhooks/dlr the way Sinch does; the caller asserts the answer. */
-export const postReport = (app: Express, body: object) =>
+export const postReport = (app: Target, body: object) =>
   request(app).post('/webhooks/dlr').set('Content-Type', 'application/json').send(JSON.stringify(body));
 
 /** GET /messages/:id, expected to answer 200; its body. */
-export async function view(app: Express, id: string) {
+export async function view(app: Target, id: string) {
   const res = await request(app).get(`/messages/${id}`);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
