@@ -124,18 +124,34 @@ export async function claimDue(
       limit = Math.min(room, slots.perEndpoint - inUse(endpointId));
     }
     if (limit <= 0) continue;
+    const wanted = [];
     for (const candidate of await dueOf(db, endpointId, now, limit, full)) {
       const key = slotKey(candidate);
-      if (room <= 0 || inUse(key) >= slots.perEndpoint) continue;
-      const result = await db
-        .updateTable('event_deliveries')
-        .set({ lease_owner: owner, lease_until: leaseUntil })
-        .where('id', '=', candidate.id)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) continue;
+      if (wanted.length >= room || inUse(key) >= slots.perEndpoint) continue;
       busy.set(key, inUse(key) + 1);
+      wanted.push(candidate);
+    }
+    if (wanted.length === 0) continue;
+    // One conditional UPDATE for the lot: what another instance took meanwhile is not returned.
+    const taken = await db
+      .updateTable('event_deliveries')
+      .set({ lease_owner: owner, lease_until: leaseUntil })
+      .where(
+        'id',
+        'in',
+        wanted.map((c) => c.id),
+      )
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .returning('id')
+      .execute();
+    const ours = new Set(taken.map((t) => t.id));
+    for (const candidate of wanted) {
+      if (!ours.has(candidate.id)) {
+        const key = slotKey(candidate);
+        busy.set(key, inUse(key) - 1);
+        continue;
+      }
       room--;
       claimed.push({ ...candidate, eventSeq: Number(candidate.eventSeq), type: candidate.type as EventType });
     }
