@@ -70,6 +70,7 @@ export async function fanOut(db: Db, now: string, retryUntil: string, limit: num
         };
       });
     });
+    await waitBehind(trx, rows, now);
     for (let i = 0; i < rows.length; i += 200) {
       await trx
         .insertInto('event_deliveries')
@@ -88,6 +89,34 @@ export async function fanOut(db: Db, now: string, retryUntil: string, limit: num
       .execute();
     return queued;
   });
+}
+
+/**
+ * A new delivery whose message has an earlier one pending at that endpoint, tried and waiting for its
+ * next attempt, is due with it, not before (it could not be sent before anyway): what is due in the
+ * claim index is what can be sent. recordAttempt keeps that when the earlier one is retried.
+ */
+async function waitBehind(
+  trx: Handle,
+  rows: Array<{ endpoint_id: string; order_key: string; next_attempt_at: string }>,
+  now: string,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const endpoints = [...new Set(rows.map((r) => r.endpoint_id))];
+  const keys = [...new Set(rows.map((r) => r.order_key))];
+  const behind = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const found = await trx
+      .selectFrom('event_deliveries')
+      .select(['endpoint_id', 'order_key', (eb) => eb.fn.max('next_attempt_at').as('at')])
+      .where('status', '=', 'pending')
+      .where('endpoint_id', 'in', endpoints)
+      .where('order_key', 'in', keys.slice(i, i + 500))
+      .groupBy(['endpoint_id', 'order_key'])
+      .execute();
+    for (const f of found) if (f.at > now) behind.set(`${f.endpoint_id} ${f.order_key}`, f.at);
+  }
+  for (const row of rows) row.next_attempt_at = behind.get(`${row.endpoint_id} ${row.order_key}`) ?? now;
 }
 
 export type AttemptRecord = {
