@@ -130,6 +130,10 @@ function toConfig(e: Env) {
       pauseAfterMs: e.EVENT_PAUSE_AFTER_SECONDS * 1000,
       pollMs: e.EVENT_POLL_MS,
       perEndpoint: e.EVENT_ENDPOINT_CONCURRENCY,
+      /** Finished events are deleted after this; 0 keeps them. */
+      retentionMs: e.EVENT_RETENTION_DAYS * 86_400_000,
+      // Not a setting: between purges of finished events.
+      purgeEveryMs: 3600 * 1000,
       // Not settings: deliveries in flight at once per instance, and how many are claimed per look.
       concurrency: 16,
     },

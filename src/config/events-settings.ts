@@ -53,6 +53,11 @@ export const eventSettings = {
     description:
       'Deliveries in flight at once to one endpoint (one `statusCallbackUrl`), per instance, of the 16 an instance runs: an endpoint that hangs holds this many, and the others’ events keep moving.',
   }),
+  EVENT_RETENTION_DAYS: withDefault('30', integer(0, 3_650), {
+    group: 'events',
+    description:
+      'Days an event, its deliveries and their attempts stay (in `GET /events`) once nothing is pending for it (delivered or given up); then they are deleted, hourly. One still pending stays. `0` keeps them for ever.',
+  }),
   EVENT_POLL_MS: withDefault('250', integer(10, 60_000), {
     group: 'events',
     description: 'Ms between looks at the outbox for events to deliver.',

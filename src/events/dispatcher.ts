@@ -8,6 +8,7 @@ import { type AttemptRecord, fanOut, outboxBacklog, recordAttempt } from './deli
 import { markEndpointFailing, markEndpointHealthy, syncConfigEndpoints } from './endpoints.repository';
 import { type PostResult, postEvent } from './event-post';
 import { signEvent } from './event-signing';
+import { startEventPurge } from './events-retention';
 
 export type EventSettings = Config['events'];
 
@@ -58,6 +59,12 @@ export function startDispatcher(deps: {
   let again = false;
   let lastBacklogAt = 0;
   let backlogEveryMs = 2000;
+  const purge = startEventPurge({
+    db,
+    retentionMs: settings.retentionMs,
+    everyMs: settings.purgeEveryMs,
+    log,
+  });
   const ready = syncConfigEndpoints(db, settings.urls, iso(Date.now())).catch((err) =>
     log.error({ err }, 'could not store the endpoints of EVENT_WEBHOOK_URLS'),
   );
@@ -192,7 +199,7 @@ export function startDispatcher(deps: {
       stopped = true;
       clearTimeout(timer);
       await running;
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight, purge.stop()]);
     },
   };
 }
