@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { reservePort } from './helpers/ports';
 import { CHILD_PROCESS_TEST_TIMEOUT_MS, ROOT, serverCommand } from './helpers/process';
-
-/** A port free right now (the sandbox must know its port before it starts, for the callback URL). */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 const BANNER_END = /Stop with Ctrl\+C\.\n=+\n\n/;
 
@@ -26,9 +17,9 @@ async function startSandbox() {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
-      PORT: String(await freePort()),
-      EMULATOR_PORT: String(await freePort()),
-      SANDBOX_APP_PORT: String(await freePort()),
+      PORT: String(await reservePort()),
+      EMULATOR_PORT: String(await reservePort()),
+      SANDBOX_APP_PORT: String(await reservePort()),
       SANDBOX_DATABASE_URL: `sqlite:${join(dir, 'sandbox.sqlite')}`,
     },
   });

@@ -1,22 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createEmulator } from '../../src/emulator/emulator.server';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, DB_KINDS } from '../helpers/databases';
 import { startEventReceiver, TEST_EVENT_SECRET } from '../helpers/event-receiver';
+import { reservePort } from '../helpers/ports';
 import { CHILD_PROCESS_TEST_TIMEOUT_MS, ROOT, serverCommand } from '../helpers/process';
 
 const TOKEN = 'crash-emulator-token';
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 /** The service as `npm start` runs it, in its own process, so that it can be killed with SIGKILL. */
 function startChild(env: Record<string, string>): Promise<ChildProcess> {
@@ -53,7 +45,7 @@ describe.each(DB_KINDS)('events across a SIGKILL, on %s', (kind) => {
       await emulator.stop();
       await database.drop();
     });
-    const port = await freePort();
+    const port = await reservePort();
     const base = `http://127.0.0.1:${port}`;
     const env = {
       PORT: String(port),

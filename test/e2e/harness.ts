@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { expect, onTestFinished, vi } from 'vitest';
 import type { Config } from '../../src/config';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator.server';
@@ -8,22 +7,9 @@ import { type RunningService, startService } from '../../src/service';
 import { expectNoSecretsLogged, LogCapture, testConfig } from '../helpers/app';
 import { contractProblems } from '../helpers/contract';
 import { createTestDatabase, type DbKind, type TestDatabase } from '../helpers/databases';
+import { reservePort } from '../helpers/ports';
 
 export const E2E_TOKEN = 'e2e-emulator-token';
-
-/** A port nobody listens on right now, so the emulator can be told the service's callback URL up front. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 export type Pair = {
   emulator: Emulator;
@@ -63,33 +49,27 @@ export async function startPair(
 
   const database = await createTestDatabase(options.db ?? 'sqlite');
   const logs = new LogCapture();
-  // The probed port can be taken by another test file before the service binds it: probe again then.
-  let started: { service: RunningService; config: Config; serviceUrl: string } | undefined;
-  for (let attempt = 1; !started; attempt++) {
-    const port = await freePort();
-    const serviceUrl = `http://127.0.0.1:${port}`;
-    const base = testConfig(
-      {
-        port,
-        host: '127.0.0.1',
-        publicBaseUrl: serviceUrl,
-        databaseUrl: database.url,
-        rateLimitSendPerMinute: 0,
-      },
-      { baseUrl: emulatorUrl, apiToken: E2E_TOKEN, servicePlanId: 'e2e-plan', timeoutMs: 1_000 },
-    );
-    const config = options.config ? options.config(base) : base;
-    try {
-      started = { service: await startService(config, createLogger('debug', logs)), config, serviceUrl };
-    } catch (error) {
-      if (attempt >= 5 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-        await emulator.stop();
-        await database.drop();
-        throw error;
-      }
-    }
+  const port = await reservePort();
+  const serviceUrl = `http://127.0.0.1:${port}`;
+  const base = testConfig(
+    {
+      port,
+      host: '127.0.0.1',
+      publicBaseUrl: serviceUrl,
+      databaseUrl: database.url,
+      rateLimitSendPerMinute: 0,
+    },
+    { baseUrl: emulatorUrl, apiToken: E2E_TOKEN, servicePlanId: 'e2e-plan', timeoutMs: 1_000 },
+  );
+  const config = options.config ? options.config(base) : base;
+  let service: RunningService;
+  try {
+    service = await startService(config, createLogger('debug', logs));
+  } catch (error) {
+    await emulator.stop();
+    await database.drop();
+    throw error;
   }
-  const { service, config, serviceUrl } = started;
   expectNoSecretsLogged(config, logs);
 
   onTestFinished(async () => {
