@@ -1,11 +1,14 @@
 import { statSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
-import { expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createCallbackWriter } from '../src/callbacks/callback-writer';
-import { parseDatabaseUrl } from '../src/db/database';
+import { startCheckpointer } from '../src/db/checkpointer';
+import { type Db, openDatabase, parseDatabaseUrl } from '../src/db/database';
+import { logDrain } from '../src/db/sqlite-direct';
 import { createLogger } from '../src/logger';
 import { optOutRules } from '../src/opt-outs/opt-out-settings';
-import { createTestDatabase } from './helpers/databases';
+import { createTestDatabase, DB_KINDS } from './helpers/databases';
 
 async function openSqlite() {
   const database = await createTestDatabase('sqlite');
@@ -29,12 +32,12 @@ const sizeOf = (file: string) => {
 it('When rows are written to SQLite, then a worker copies them into the database file before the connection checkpoints', async () => {
   const { db, path } = await openSqlite();
   const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
-  // The serving connection's own checkpoint, at 1,000 log pages, stays on as the backstop.
-  expect(rows[0]?.wal_autocheckpoint).toBe(1000);
+  // The serving connection's own checkpoint stays on as the backstop, far past where the worker drains.
+  expect(rows[0]?.wal_autocheckpoint).toBe(10_000);
 
   const before = statSync(path).size;
   const payload = 'x'.repeat(4_000);
-  // About 520 pages: under the connection's threshold, so only the worker can copy them.
+  // About 520 pages: under the connection's threshold and the drain's, so only the worker can copy them.
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < 500; i++) {
       await trx
@@ -80,7 +83,65 @@ it('When callbacks are written without pause, then the -wal file stays bounded i
   };
   await Promise.all(Array.from({ length: 50 }, client));
 
-  // SQLite starts the log over once a checkpoint has copied all of it: about 4 MB at 1,000 pages.
+  // The writer pauses for the worker's checkpoint at 2,000 log pages, and the log starts over: about 8 MB.
   expect(n).toBeGreaterThan(1_000);
   expect(sizeOf(`${path}-wal`)).toBeLessThan(16_000_000);
+});
+
+/** A raw connection in WAL mode that never checkpoints by itself, with a worker draining at 50 pages. */
+function rawConnection(path: string) {
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('wal_autocheckpoint = 0');
+  sqlite.exec('create table pages (body text)');
+  const checkpointer = startCheckpointer(sqlite, path, { intervalMs: 5, drainFrames: 50, onError: () => {} });
+  onTestFinished(() => {
+    checkpointer.stop();
+    sqlite.close();
+  });
+  const insert = sqlite.prepare('insert into pages (body) values (?)');
+  /** One transaction of about `pages` pages. */
+  const write = (pages: number) =>
+    sqlite.transaction(() => {
+      for (let i = 0; i < pages; i++) insert.run('p'.repeat(3_900));
+    })();
+  /** Frames in the log now (a PASSIVE checkpoint of the connection's own reports them). */
+  const logFrames = () => (sqlite.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]?.log ?? -1;
+  return { checkpointer, write, logFrames };
+}
+
+describe('draining the write-ahead log', () => {
+  it('When the writer awaits drainIfDue once the log is past drainFrames, then its next write starts the log over', async () => {
+    const { path } = await openSqlite();
+    const { checkpointer, write, logFrames } = rawConnection(`${path}-raw`);
+    let drain: Promise<void> | undefined;
+    // Writing on, a transaction at a time, until the worker has seen the log pass 50 pages.
+    await vi.waitFor(
+      () => {
+        write(10);
+        drain = checkpointer.drainIfDue();
+        expect(drain).toBeDefined();
+      },
+      { timeout: 9_000, interval: 5 },
+    );
+    await drain;
+    write(3);
+
+    // Only the frames of that last transaction: the log started over at it.
+    expect(logFrames()).toBeLessThan(10);
+  });
+
+  it('When the database is PostgreSQL or in memory, then there is never a drain to wait for', async () => {
+    const opened: Db[] = [await openDatabase({ kind: 'sqlite', path: ':memory:' })];
+    if (DB_KINDS.includes('postgres')) {
+      const database = await createTestDatabase('postgres');
+      onTestFinished(() => database.drop());
+      opened.push(await database.open());
+    }
+    for (const db of opened) {
+      await sql`select 1`.execute(db);
+      expect(logDrain(db)).toBeUndefined();
+      await db.destroy();
+    }
+  });
 });

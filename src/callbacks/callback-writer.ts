@@ -2,6 +2,7 @@ import { SqliteAdapter } from 'kysely';
 import type { z } from 'zod';
 import { newId } from '../core/ids';
 import type { Db, Handle } from '../db/database';
+import { logDrain } from '../db/sqlite-direct';
 import { isUnstorableValue, unstorableReason } from '../db/storage-errors';
 import { emitInboundReceived, insertInbound } from '../inbound';
 import type { Logger } from '../logger';
@@ -106,6 +107,9 @@ export function createCallbackWriter(db: Db, rules: OptOutRules, budget?: Unappl
 
   async function write(): Promise<void> {
     while (queue.length > 0) {
+      // The callbacks arriving meanwhile join the next group.
+      const drain = logDrain(db);
+      if (drain) await drain;
       const group = nextGroup(queue);
       try {
         const results = await commit(group);

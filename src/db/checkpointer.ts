@@ -15,14 +15,18 @@ const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
 db.pragma('synchronous = FULL');
 parentPort.postMessage({ ready: { synchronous: db.pragma('synchronous', { simple: true }) } });
-const timer = setInterval(() => {
+function checkpoint() {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    return { log: result.log, copied: result.checkpointed };
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
+    return undefined;
   }
-}, workerData.intervalMs);
-parentPort.on('message', () => {
+}
+const timer = setInterval(() => parentPort.postMessage({ progress: checkpoint() }), workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'drain') return parentPort.postMessage({ drained: checkpoint() });
   clearInterval(timer);
   db.close();
   Atomics.store(workerData.closed, 0, 1);
@@ -33,21 +37,49 @@ parentPort.on('message', () => {
 
 export type CheckpointerOptions = {
   intervalMs: number;
+  /** Frames in the log past which the writers pause for the log to be copied back (drainIfDue). */
+  drainFrames: number;
   onError(message: string): void;
   /** Once the worker's connection is open, with the settings it runs with (PRAGMA synchronous: 2 is FULL). */
   onReady?(settings: { synchronous: number }): void;
 };
 
+/** What a checkpoint reported: frames in the log, and how many of them are in the database file. */
+type Progress = { log: number; copied: number };
+
+export type Checkpointer = {
+  /**
+   * Undefined, unless the log has grown past `drainFrames`: then a promise
+   * of a checkpoint with nothing writing, after which the next write starts the log over. A writer
+   * awaits it before its next transaction (the event loop serves requests meanwhile).
+   */
+  drainIfDue(): Promise<void> | undefined;
+  stop(): void;
+};
+
+const checkpointers = new WeakMap<SQLite.Database, Checkpointer>();
+
+/** The checkpointer of a connection, if it has one (a file database opened by openDatabase). */
+export const checkpointerOf = (sqlite: SQLite.Database): Checkpointer | undefined =>
+  checkpointers.get(sqlite);
+
 /**
- * Moves the bulk of SQLite's checkpointing off the connection that serves requests. Left to itself,
- * SQLite runs a checkpoint inside whichever commit crosses 1,000 log pages, blocking the event loop
- * while every page written since is copied into the database file and synced. The worker copies
- * pages every `intervalMs`, so when the serving connection's own checkpoint comes due there is little
- * left for it to copy. That one stays on, as it must: under steady writes a checkpoint running beside
- * the writer never finds the log fully copied at the moment a transaction starts, and only then does
- * SQLite start the log over; without it the -wal file grew by 18 MB a second.
+ * Takes checkpointing off the connection that serves requests. Left to itself, SQLite checkpoints
+ * inside whichever commit takes the log past `wal_autocheckpoint` pages: the event loop then waits
+ * while every page written since is copied into the database file and that file is synced (tens of
+ * milliseconds under load, one commit in ten). Here a worker copies pages every `intervalMs` with
+ * PASSIVE checkpoints, which never wait for the writer, so the copying and the syncs happen on its
+ * thread. Copying alone never lets the log start over under steady writes: SQLite restarts it only at
+ * a write that finds every frame copied, and a writer that never pauses never gives the checkpoint
+ * that moment. So once the log passes `drainFrames` the writers pause (drainIfDue) for one checkpoint
+ * of the worker's, and their next write starts the log over. The serving connection's own
+ * auto-checkpoint stays on, far higher, as the bound should the worker stop (database.ts).
  */
-export function startCheckpointer(sqlite: SQLite.Database, path: string, options: CheckpointerOptions) {
+export function startCheckpointer(
+  sqlite: SQLite.Database,
+  path: string,
+  options: CheckpointerOptions,
+): Checkpointer {
   const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -61,10 +93,35 @@ export function startCheckpointer(sqlite: SQLite.Database, path: string, options
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   });
   worker.unref();
-  worker.on('message', (message: { error?: string; ready?: { synchronous: number } }) => {
-    if (message.error) options.onError(message.error);
-    if (message.ready) options.onReady?.(message.ready);
-  });
+  let due = false;
+  let draining: { promise: Promise<void>; settle(): void } | undefined;
+  const settleDrain = () => {
+    draining?.settle();
+    draining = undefined;
+  };
+  const note = (progress: Progress | undefined) => {
+    // Copied up to the last commit is not enough: a write already under way keeps the log going.
+    due = progress !== undefined && progress.log > options.drainFrames;
+  };
+  worker.on(
+    'message',
+    (message: {
+      error?: string;
+      ready?: { synchronous: number };
+      progress?: Progress;
+      drained?: Progress;
+    }) => {
+      if (message.error) options.onError(message.error);
+      if (message.ready) options.onReady?.(message.ready);
+      if ('progress' in message) note(message.progress);
+      if ('drained' in message) {
+        // Copied up to the last commit: the next write starts the log over. Not copied (an error,
+        // or a reader in the way): the next progress says whether to try again.
+        due = false;
+        settleDrain();
+      }
+    },
+  );
   worker.on('error', (error) => {
     if (sqlite.open)
       options.onError(`checkpoint worker failed, the connection checkpoints alone: ${error.message}`);
@@ -73,8 +130,22 @@ export function startCheckpointer(sqlite: SQLite.Database, path: string, options
   let running = true;
   worker.on('exit', () => {
     running = false;
+    due = false;
+    settleDrain();
   });
-  return {
+  const checkpointer: Checkpointer = {
+    drainIfDue() {
+      if (!due || !running) return undefined;
+      if (!draining) {
+        let settle = () => {};
+        const promise = new Promise<void>((resolve) => {
+          settle = resolve;
+        });
+        draining = { promise, settle };
+        worker.postMessage('drain');
+      }
+      return draining.promise;
+    },
     /**
      * Returns once the worker has closed its connection (a checkpoint under way finishes first), so
      * that whoever closes the database next finds no second connection still holding the files.
@@ -82,9 +153,13 @@ export function startCheckpointer(sqlite: SQLite.Database, path: string, options
     stop() {
       if (stopped) return;
       stopped = true;
+      due = false;
+      settleDrain();
       if (!running) return;
       worker.postMessage('stop');
       Atomics.wait(closed, 0, 0, 5_000);
     },
   };
+  checkpointers.set(sqlite, checkpointer);
+  return checkpointer;
 }

@@ -104,6 +104,9 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined, synchron
     sqlite.pragma('busy_timeout = 5000');
     // After a burst the -wal file is cut back to 64 MB when the log starts over.
     sqlite.pragma('journal_size_limit = 67108864');
+    // The checkpointer copies the log back and starts it over at 2,000 pages (8 MB); SQLite's own
+    // checkpoint inside a commit, on the event loop, comes only should that fall behind.
+    if (target.path !== ':memory:') sqlite.pragma(`wal_autocheckpoint = ${SELF_CHECKPOINT_PAGES}`);
     logger?.debug(
       {
         database: `sqlite:${target.path}`,
@@ -150,10 +153,16 @@ function attachLimits(sqlite: SQLite.Database, path: string): void {
   );
 }
 
+/** Log pages past which the writers pause for the checkpointer to copy the log back (checkpointer.ts). */
+const DRAIN_PAGES = 2_000;
+/** The serving connection checkpoints by itself past these: only when the checkpointer falls behind. */
+const SELF_CHECKPOINT_PAGES = 10_000;
+
 /** Checkpoints on a worker thread for as long as the connection is open. */
 function checkpointInBackground(sqlite: SQLite.Database, path: string, logger: Logger | undefined): void {
   const checkpointer = startCheckpointer(sqlite, path, {
-    intervalMs: 250,
+    intervalMs: 100,
+    drainFrames: DRAIN_PAGES,
     onError: (message) => logger?.warn({ database: `sqlite:${path}` }, message),
     onReady: ({ synchronous }) =>
       logger?.debug(

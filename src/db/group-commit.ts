@@ -1,5 +1,6 @@
 import { CompiledQuery, SqliteAdapter } from 'kysely';
 import type { Db, Handle } from './database';
+import { logDrain } from './sqlite-direct';
 
 type Work<T> = (trx: Handle) => Promise<T>;
 type Queued = { work: Work<unknown>; done(value: unknown): void; fail(error: unknown): void };
@@ -62,6 +63,8 @@ function createCommitter(db: Db) {
 
   async function write(): Promise<void> {
     while (queue.length > 0) {
+      const drain = logDrain(db);
+      if (drain) await drain;
       const group = queue.splice(0, MAX_GROUP);
       const only = group.length === 1 ? group[0] : undefined;
       if (only) {

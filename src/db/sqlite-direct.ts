@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { type DialectAdapter, SqliteAdapter, SqliteDialect } from 'kysely';
+import { checkpointerOf } from './checkpointer';
 import type { Handle } from './database';
 
 type Holder = { sqlite?: SQLite.Database };
@@ -43,4 +44,13 @@ export function transactionConnection(handle: Handle): SQLite.Database | undefin
   if (!handle.isTransaction) return undefined;
   const adapter = handle.getExecutor().adapter;
   return adapter instanceof SqliteAdapter ? connections.get(adapter)?.sqlite : undefined;
+}
+
+/**
+ * For a writer about to start its next transaction: a promise while the write-ahead log is being
+ * copied back with nothing writing (checkpointer.ts), else undefined (nearly always; and on PostgreSQL).
+ */
+export function logDrain(db: Handle): Promise<void> | undefined {
+  const sqlite = connections.get(db.getExecutor().adapter)?.sqlite;
+  return sqlite ? checkpointerOf(sqlite)?.drainIfDue() : undefined;
 }
