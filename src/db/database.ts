@@ -28,6 +28,7 @@ import * as rareStatusIndex from './migrations/0014-rare-status-index';
 import * as callbackQuarantine from './migrations/0015-callback-quarantine';
 import * as callbackRetention from './migrations/0016-callback-retention';
 import * as eventClaims from './migrations/0017-event-claims';
+import * as endpointSecretRotation from './migrations/0018-endpoint-secret-rotation';
 import type { Database } from './schema';
 import { DirectSqliteDialect } from './sqlite-direct';
 
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-callback-quarantine': callbackQuarantine,
   '0016-callback-retention': callbackRetention,
   '0017-event-claims': eventClaims,
+  '0018-endpoint-secret-rotation': endpointSecretRotation,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

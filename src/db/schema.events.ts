@@ -19,6 +19,11 @@ export type EventEndpointsTable = {
   url: string;
   /** JSON array of whsec_ secrets, each signing every event; null: EVENT_WEBHOOK_SECRET. */
   secrets: string | null;
+  /**
+   * JSON array of { secret, until }: secrets a rotation replaced, signing too until `until`; null when
+   * none (endpoint-secrets.ts).
+   */
+  retiring_secrets: string | null;
   /** JSON array of event types; null: every type. */
   event_types: string | null;
   /** api (POST /event-endpoints) or config (EVENT_WEBHOOK_URLS). */

@@ -19,6 +19,8 @@ export type Claimed = {
   eventCreatedAt: string;
   /** The endpoint's own secrets (JSON), null for configured endpoints and statusCallbackUrl. */
   secrets: string | null;
+  /** Secrets a rotation replaced (JSON, endpoint-secrets.ts); they sign too until their time. */
+  retiringSecrets: string | null;
 };
 
 /**
@@ -61,6 +63,7 @@ function dueOf(db: Db, endpointId: string, now: string, limit: number, skipUrls:
       'e.payload',
       'e.created_at as eventCreatedAt',
       'p.secrets',
+      'p.retiring_secrets as retiringSecrets',
     ])
     .where('d.endpoint_id', '=', endpointId)
     .where('d.status', '=', 'pending')

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import { type Claimed, claimDue, MESSAGE_ENDPOINT, slotKey } from './claims.repository';
 import { type AttemptRecord, fanOut, outboxBacklog, recordAttempt } from './deliveries.repository';
+import { signingSecrets } from './endpoint-secrets';
 import { markEndpointFailing, markEndpointHealthy, syncConfigEndpoints } from './endpoints.repository';
 import { type PostResult, postEvent } from './event-post';
 import { signEvent } from './event-signing';
@@ -71,7 +72,9 @@ export function startDispatcher(deps: {
 
   async function deliver(delivery: Claimed): Promise<void> {
     const labels = { endpoint: delivery.endpointId, type: delivery.type };
-    const secrets = delivery.secrets ? (JSON.parse(delivery.secrets) as string[]) : settings.secrets;
+    // Worked out now, not when it was queued: a rotation's overlap ends at its time, retries included.
+    const secrets =
+      signingSecrets(delivery.secrets, delivery.retiringSecrets, Date.now()) ?? settings.secrets;
     const result: PostResult =
       secrets.length === 0
         ? { status: null, error: 'refused: no secret to sign with', ms: 0 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Handle } from '../db/database';
 import type { EventEndpointsTable } from '../db/schema';
+import { rotateSecrets } from './endpoint-secrets';
 
 /** The endpoints events go to: those registered by POST /event-endpoints and those of EVENT_WEBHOOK_URLS. */
 
@@ -59,6 +60,39 @@ export function listEndpoints(db: Handle): Promise<EndpointRow[]> {
 
 export function findEndpoint(db: Handle, id: string): Promise<EndpointRow | undefined> {
   return db.selectFrom('event_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Gives an endpoint the secret `fresh`, the replaced ones signing on for `overlapSeconds`
+ * (endpoint-secrets.ts). The write is conditional on the secrets read, so of two rotations at once the
+ * second reads again and keeps what the first replaced. The row as written; undefined when there is none.
+ */
+export async function rotateEndpointSecret(
+  db: Handle,
+  id: string,
+  fresh: string,
+  nowMs: number,
+  overlapSeconds: number,
+): Promise<EndpointRow | undefined> {
+  for (;;) {
+    const row = await findEndpoint(db, id);
+    if (!row) return undefined;
+    const next = rotateSecrets(row, fresh, nowMs, overlapSeconds);
+    const result = await db
+      .updateTable('event_endpoints')
+      .set(next)
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.and([
+          row.secrets === null ? eb('secrets', 'is', null) : eb('secrets', '=', row.secrets),
+          row.retiring_secrets === null
+            ? eb('retiring_secrets', 'is', null)
+            : eb('retiring_secrets', '=', row.retiring_secrets),
+        ]),
+      )
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return { ...row, ...next };
+  }
 }
 
 /** Removes an endpoint; what was still pending for it is given up. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS } from './endpoint-secrets';
 import { EVENT_TYPES } from './events.schemas';
 
 /** Requests and answers of /event-endpoints and /events. */
@@ -31,6 +32,10 @@ export const endpointSchema = z
     source: z.enum(['api', 'config']).meta({ description: 'config: from EVENT_WEBHOOK_URLS.' }),
     failingSince: z.string().nullable(),
     pausedAt: z.string().nullable().meta({ description: 'Set while paused: nothing is delivered.' }),
+    previousSecretExpiresAt: z.string().nullable().meta({
+      description:
+        'After a rotation: until when the replaced secret still signs beside the new one; null when only the current secret signs.',
+    }),
     createdAt: z.string(),
   })
   .meta({ id: 'EventEndpoint' });
@@ -42,6 +47,20 @@ export const createdEndpointSchema = endpointSchema
     }),
   })
   .meta({ id: 'CreatedEventEndpoint' });
+
+export const rotateSecretBody = z
+  .strictObject({
+    overlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_OVERLAP_SECONDS)
+      .default(DEFAULT_OVERLAP_SECONDS)
+      .meta({
+        description: `How long the replaced secret still signs beside the new one (${DEFAULT_OVERLAP_SECONDS} when left out); 0 drops it, and any secret an earlier rotation replaced, at once.`,
+      }),
+  })
+  .meta({ id: 'RotateEventEndpointSecret', example: { overlapSeconds: 3600 } });
 
 export const endpointListSchema = z
   .object({ data: z.array(endpointSchema) })

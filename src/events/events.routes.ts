@@ -5,6 +5,7 @@ import { newId } from '../core/ids';
 import type { Db } from '../db/database';
 import { verifyDepth } from '../http/json-limits';
 import { validate } from '../http/validate';
+import { overlapEndsAt } from './endpoint-secrets';
 import {
   deleteEndpoint,
   type EndpointRow,
@@ -12,13 +13,20 @@ import {
   insertEndpoint,
   listEndpoints,
   resumeEndpoint,
+  rotateEndpointSecret,
 } from './endpoints.repository';
 import { newEndpointSecret } from './event-signing';
-import { createEndpointBody, endpointIdParam, eventIdParam, listEventsQuery } from './events-api.schemas';
+import {
+  createEndpointBody,
+  endpointIdParam,
+  eventIdParam,
+  listEventsQuery,
+  rotateSecretBody,
+} from './events-api.schemas';
 import { listEvents, redeliverEvent } from './events-view.repository';
 import { checkCallbackUrl } from './url-guard';
 
-/** An endpoint as the API shows it: never its secrets. */
+/** An endpoint as the API shows it: never its secrets, only until when a replaced one still signs. */
 function endpointView(row: EndpointRow) {
   return {
     id: row.id,
@@ -28,6 +36,7 @@ function endpointView(row: EndpointRow) {
     source: row.source as 'api' | 'config',
     failingSince: row.failing_since,
     pausedAt: row.paused_at,
+    previousSecretExpiresAt: overlapEndsAt(row.retiring_secrets, Date.now()),
     createdAt: row.created_at,
   };
 }
@@ -58,6 +67,7 @@ export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler
       id: `ep_${newId().replaceAll('-', '')}`,
       url: body.url,
       secrets: JSON.stringify([secret]),
+      retiring_secrets: null,
       event_types: body.eventTypes ? JSON.stringify([...new Set(body.eventTypes)]) : null,
       source: 'api',
       description: body.description ?? null,
@@ -98,6 +108,34 @@ export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler
     if (!(await resumeEndpoint(deps.db, id, new Date().toISOString(), retryUntil()))) throw noEndpoint(id);
     req.log.info({ endpoint: id }, 'event endpoint resumed');
     res.json(endpointView((await findEndpoint(deps.db, id)) as EndpointRow));
+  });
+
+  router.post('/event-endpoints/:id/rotate-secret', ...auth, json, async (req, res) => {
+    const { id } = validate(endpointIdParam, req.params, 'path');
+    // No body is the default overlap; a body that is not JSON is refused, not ignored (it may have
+    // asked for no overlap, for a secret that leaked).
+    const hasBytes = Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
+    if (hasBytes && !req.is('application/json')) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
+    }
+    const { overlapSeconds } = validate(rotateSecretBody, req.body ?? {});
+    const found = await findEndpoint(deps.db, id);
+    if (!found) throw noEndpoint(id);
+    if (found.source === 'config') {
+      throw new AppError(
+        'BAD_REQUEST',
+        'This endpoint comes from EVENT_WEBHOOK_URLS and is signed with EVENT_WEBHOOK_SECRET: rotate it there (the new secret beside the old, comma-separated).',
+      );
+    }
+    const secret = newEndpointSecret();
+    const row = await rotateEndpointSecret(deps.db, id, secret, Date.now(), overlapSeconds);
+    if (!row) throw noEndpoint(id);
+    const view = endpointView(row);
+    req.log.info(
+      { endpoint: id, overlapSeconds, previousSecretExpiresAt: view.previousSecretExpiresAt },
+      'event endpoint secret rotated',
+    );
+    res.json({ ...view, secret });
   });
 
   router.get('/events', ...auth, async (req, res) => {

@@ -11,6 +11,7 @@ import {
   eventListSchema,
   listEventsQuery,
   redeliveredSchema,
+  rotateSecretBody,
 } from '../events/events-api.schemas';
 import { errorResponses, SERVER_CODES } from './openapi.errors';
 
@@ -81,6 +82,33 @@ export const eventPaths: ZodOpenApiPathsObject = {
       responses: {
         '200': { description: 'The endpoint, resumed.', ...json(endpointSchema) },
         ...errorResponses(['UNAUTHORIZED', 'NOT_FOUND', ...SERVER_CODES]),
+      },
+    },
+  },
+  '/event-endpoints/{id}/rotate-secret': {
+    post: {
+      operationId: 'rotateEventEndpointSecret',
+      tags,
+      summary: 'Give an endpoint a new secret; the old one signs too for an overlap',
+      description:
+        'The answer holds the new whsec_ secret, shown this once. Until `previousSecretExpiresAt` every ' +
+        'event carries a signature by each secret (space-separated in webhook-signature), so a receiver ' +
+        'with either accepts it; then only the new one signs. `overlapSeconds: 0` drops the old at once. ' +
+        'Endpoints of EVENT_WEBHOOK_URLS are rotated through EVENT_WEBHOOK_SECRET instead (400).',
+      requestParams: { path: endpointIdParam },
+      requestBody: { required: false, ...json(rotateSecretBody) },
+      responses: {
+        '200': { description: 'Rotated.', ...json(createdEndpointSchema) },
+        ...errorResponses([
+          'VALIDATION_FAILED',
+          'INVALID_JSON',
+          'BAD_REQUEST',
+          'UNAUTHORIZED',
+          'NOT_FOUND',
+          'UNSUPPORTED_MEDIA_TYPE',
+          'PAYLOAD_TOO_LARGE',
+          ...SERVER_CODES,
+        ]),
       },
     },
   },

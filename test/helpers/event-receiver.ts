@@ -32,6 +32,9 @@ export type Received = {
   status: number;
   /** Whether standardwebhooks' own Webhook.verify accepted it. */
   verified: boolean;
+  /** The body and headers as they came, to verify again with another secret. */
+  raw: string;
+  headers: Record<string, string>;
 };
 
 /** What the receiver answers: a status, or `hang` (never answers). */
@@ -71,7 +74,15 @@ export async function startEventReceiver(options: { secret?: string; respond?: R
       }
       const body = JSON.parse(raw);
       const answer = respond.current({ id: body.id, type: body.type, n: received.length });
-      received.push({ id: body.id, type: body.type, body, status: answer === 'hang' ? 0 : answer, verified });
+      received.push({
+        id: body.id,
+        type: body.type,
+        body,
+        status: answer === 'hang' ? 0 : answer,
+        verified,
+        raw,
+        headers: req.headers as Record<string, string>,
+      });
       if (answer === 'hang') {
         hanging.push(req);
         return;
