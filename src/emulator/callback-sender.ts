@@ -27,18 +27,25 @@ export type CallbackSenderOptions = {
   retryBaseMs: number;
   maxAttempts: number;
   timeoutMs: number;
+  /** Callback POSTs open at once at most, over all chains; the others wait for a slot. */
+  maxInFlight: number;
   webhookSecret?: string;
 };
 
 /**
  * Posts callbacks like Sinch (docs/sinch-sms-api.md §5): 2xx done; 5xx, 429 or a transport error retried
  * after retryBaseMs, then doubling; any other 4xx dropped for good. Callbacks sharing a chain key
- * go out one after the other, each waiting until the previous is acknowledged or given up.
+ * go out one after the other, each waiting until the previous is acknowledged or given up. At most
+ * `maxInFlight` POSTs are open at once: a batch of 1,000 recipients otherwise opened 1,000 connections
+ * at the same moment, past the service's connection cap, and the refused ones backed off for minutes.
  */
 export class CallbackSender {
   readonly records: CallbackRecord[] = [];
   private chains = new Map<string, Promise<void>>();
   private inFlight = new Set<AbortController>();
+  /** Attempts waiting for one of the maxInFlight slots, first come first served. */
+  private waitingForSlot: Array<() => void> = [];
+  private open = 0;
   private generation = 0;
 
   constructor(private readonly options: CallbackSenderOptions) {}
@@ -78,6 +85,8 @@ export class CallbackSender {
     this.generation++;
     for (const controller of this.inFlight) controller.abort();
     this.inFlight.clear();
+    // Abandoned: their deliver() sees the new generation as soon as it runs again.
+    for (const go of this.waitingForSlot.splice(0)) go();
     this.chains.clear();
   }
 
@@ -91,7 +100,9 @@ export class CallbackSender {
     const generation = this.generation;
     const { maxAttempts, retryBaseMs, timers, logger } = this.options;
     while (record.attempts < maxAttempts) {
-      const outcome = await this.attempt(record);
+      await this.slot();
+      if (generation !== this.generation) return this.release();
+      const outcome = await this.attempt(record).finally(() => this.release());
       if (generation !== this.generation) return;
       if (outcome === 'done') return;
       if (record.attempts >= maxAttempts) break;
@@ -101,6 +112,24 @@ export class CallbackSender {
     }
     this.settle(record, 'failed');
     logger.warn({ callbackId: record.id, url: record.url, attempts: record.attempts }, 'callback gave up');
+  }
+
+  private slot(): Promise<void> {
+    if (this.open < this.options.maxInFlight) {
+      this.open++;
+      return Promise.resolve();
+    }
+    return new Promise((go) =>
+      this.waitingForSlot.push(() => {
+        this.open++;
+        go();
+      }),
+    );
+  }
+
+  private release(): void {
+    this.open--;
+    this.waitingForSlot.shift()?.();
   }
 
   /** One POST; 'done' when delivered or dropped, 'retry' when Sinch would try again. */

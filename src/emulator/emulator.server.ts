@@ -36,6 +36,8 @@ export type EmulatorOptions = {
   maxCallbackAttempts?: number;
   /** Timeout of each callback POST; default 10000. */
   callbackTimeoutMs?: number;
+  /** Callback POSTs open at once at most; default 50 (the rest wait their turn). */
+  callbackConcurrency?: number;
   logger?: Logger;
 };
 
@@ -90,6 +92,7 @@ export function createEmulator(options: EmulatorOptions): Emulator {
     retryBaseMs: options.retryBaseMs ?? 5000,
     maxAttempts: options.maxCallbackAttempts ?? 15,
     timeoutMs: options.callbackTimeoutMs ?? 10_000,
+    maxInFlight: options.callbackConcurrency ?? 50,
     webhookSecret: options.webhookSecret,
   });
   const fixedDelay = options.callbackDelayMs;
