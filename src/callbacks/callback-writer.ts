@@ -228,8 +228,9 @@ export async function applyCallback(
     case 'mo_text':
     case 'mo_binary':
     case 'mo_media':
-      await insertInbound(trx, callback, now);
-      await emitInboundReceived(trx, callback, now);
+      // A repeat of a stored inbound (a Sinch retry, a reapply) writes no event: the stored row is the
+      // guard, not the event's dedupe key, which goes with the event at EVENT_RETENTION_DAYS.
+      if (await insertInbound(trx, callback, now)) await emitInboundReceived(trx, callback, now);
       await applyInboundKeyword(trx, callback, now, rules, log);
       log.info(
         { inboundId: callback.id, from: callback.from, to: callback.to, type: callback.type },

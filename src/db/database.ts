@@ -29,6 +29,7 @@ import * as callbackQuarantine from './migrations/0015-callback-quarantine';
 import * as callbackRetention from './migrations/0016-callback-retention';
 import * as eventClaims from './migrations/0017-event-claims';
 import * as endpointSecretRotation from './migrations/0018-endpoint-secret-rotation';
+import * as messageCompleted from './migrations/0019-message-completed';
 import type { Database } from './schema';
 import { DirectSqliteDialect } from './sqlite-direct';
 
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-callback-retention': callbackRetention,
   '0017-event-claims': eventClaims,
   '0018-endpoint-secret-rotation': endpointSecretRotation,
+  '0019-message-completed': messageCompleted,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

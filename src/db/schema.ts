@@ -37,6 +37,8 @@ export type MessagesTable = {
   cancelled_at: string | null;
   /** Where this message's events go besides the event endpoints (POST /send-sms statusCallbackUrl). */
   status_callback_url: string | null;
+  /** When every recipient first had a final status; set once, with `message.completed`. */
+  completed_at: string | null;
   created_at: string;
   updated_at: string;
 };

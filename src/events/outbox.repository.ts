@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { newId } from '../core/ids';
 import type { Handle } from '../db/database';
 import { preparedQuery } from '../db/prepared';
@@ -36,41 +35,6 @@ const insertEvent = preparedQuery((db, v: OutboxRow) =>
     .onConflict((oc) => oc.column('dedupe_key').doNothing()),
 );
 
-/**
- * The same insert, only when every recipient of the message is final (status_rank 4, tracking's
- * FINAL_RANK; written here, since tracking imports events). The rank is in the SQL, not bound: compared
- * with a bound value, `status_rank` (the column of the partial index `recipients_open`) makes SQLite plan
- * the statement again at every run, three times the cost of running it (bench/NOTES.md).
- */
-const insertIfCompleted = preparedQuery((db, v: OutboxRow) =>
-  db
-    .insertInto('events')
-    .columns(['id', 'type', 'message_id', 'dedupe_key', 'payload', 'created_at'])
-    .expression(
-      db
-        .selectNoFrom([
-          sql<string>`${v.id}`.as('id'),
-          sql<string>`${v.type}`.as('type'),
-          sql<string>`${v.messageId}`.as('message_id'),
-          sql<string>`${v.dedupeKey}`.as('dedupe_key'),
-          sql<string>`${v.payload}`.as('payload'),
-          sql<string>`${v.now}`.as('created_at'),
-        ])
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('recipients')
-                .select('msisdn')
-                .where('message_id', '=', v.messageId as string)
-                .where('status_rank', '<', sql.lit(4)),
-            ),
-          ),
-        ),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing()),
-);
-
 function row<T extends EventType>(
   type: T,
   data: EventData<T>,
@@ -92,16 +56,6 @@ export async function emitEvent<T extends EventType>(
   dedupeKey: string | null = null,
 ): Promise<void> {
   await insertEvent(trx, row(type, data, now, dedupeKey));
-}
-
-/** `message.completed`, written once, and only if no recipient of the message is still open. */
-export async function emitIfCompleted(
-  trx: Handle,
-  message: { messageId: string; batchId: string | null; clientReference: string | null },
-  now: string,
-): Promise<void> {
-  const data = { ...message, completedAt: now };
-  await insertIfCompleted(trx, row('message.completed', data, now, `completed:${message.messageId}`));
 }
 
 /** Rows per statement of emitEvents: six values a row, far under either database's parameter limit. */

@@ -8,9 +8,9 @@ function udhOf(message: InboundMessage): string | null {
   return typeof udh === 'string' && udh.length <= 280 && !udh.includes('\u0000') ? udh : null;
 }
 
-/** Stores an inbound message once; Sinch's retries of the same id change nothing. */
-export async function insertInbound(db: Handle, message: InboundMessage, now: string): Promise<void> {
-  await db
+/** Stores an inbound message once; Sinch's retries of the same id change nothing. True when stored now. */
+export async function insertInbound(db: Handle, message: InboundMessage, now: string): Promise<boolean> {
+  const result = await db
     .insertInto('inbound_messages')
     .values({
       id: message.id,
@@ -32,5 +32,6 @@ export async function insertInbound(db: Handle, message: InboundMessage, now: st
       stored_at: now,
     })
     .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }

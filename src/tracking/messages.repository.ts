@@ -1,7 +1,7 @@
 import { MAX_BATCH_EXPIRY_MS } from '../core/batch-window';
 import type { Handle } from '../db/database';
 import { preparedQuery } from '../db/prepared';
-import { SEND_STATUS } from './status';
+import { FINAL_RANK, SEND_STATUS } from './status';
 
 /**
  * The message a report belongs to: by batch id, else by client reference among messages whose batch id
@@ -120,4 +120,33 @@ export async function markCancelled(db: Handle, messageId: string, now: string):
     .where('id', '=', messageId)
     .where('cancelled_at', 'is', null)
     .execute();
+}
+
+/**
+ * Marks the message completed when no recipient is still open and it was not marked before; true when
+ * this call did. The rank is in the SQL, not bound: compared with a bound value, `status_rank` (the
+ * column of the partial index recipients_open) makes SQLite plan the statement again at every run.
+ */
+const markCompletedOnce = preparedQuery((db, v: { messageId: string; now: string }) =>
+  db
+    .updateTable('messages')
+    .set({ completed_at: v.now })
+    .where('id', '=', v.messageId)
+    .where('completed_at', 'is', null)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('recipients')
+            .select('msisdn')
+            .where('message_id', '=', v.messageId)
+            .where('status_rank', '<', eb.lit(FINAL_RANK)),
+        ),
+      ),
+    ),
+);
+
+export async function markCompleted(db: Handle, messageId: string, now: string): Promise<boolean> {
+  const result = await markCompletedOnce(db, { messageId, now });
+  return Number(result.numAffectedRows ?? 0) > 0;
 }

@@ -1,5 +1,6 @@
 import type { Handle } from '../db/database';
-import { emitEvent, emitIfCompleted } from '../events';
+import { emitEvent } from '../events';
+import * as messagesRepository from './messages.repository';
 import type { RecipientUpdate } from './recipients.repository';
 import { isFinal } from './status';
 
@@ -45,7 +46,13 @@ export function emitStatusChanged(
   );
 }
 
-/** `message.completed` once no recipient is open; call it after a final status was applied. */
-export function emitCompletedIfDone(trx: Handle, context: EventContext, now: string): Promise<void> {
-  return emitIfCompleted(trx, context, now);
+/**
+ * `message.completed` when the message has just become complete: no recipient open, and not complete
+ * before (messages.completed_at). Call it after a final status was applied; one that replaces another
+ * final status (Sinch stamped it later) writes no second completion, however long after.
+ */
+export async function emitCompletedIfDone(trx: Handle, context: EventContext, now: string): Promise<void> {
+  if (!(await messagesRepository.markCompleted(trx, context.messageId, now))) return;
+  const data = { ...context, completedAt: now };
+  await emitEvent(trx, 'message.completed', data, now, `completed:${context.messageId}`);
 }
