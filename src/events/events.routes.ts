@@ -77,7 +77,11 @@ export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler
     };
     await insertEndpoint(deps.db, row);
     req.log.info({ endpoint: row.id, url: row.url }, 'event endpoint registered');
-    res.status(201).json({ ...endpointView(row), secret });
+    // The secret is shown this once: no cache (a proxy's, the browser's) may keep a copy.
+    res
+      .set('Cache-Control', 'no-store')
+      .status(201)
+      .json({ ...endpointView(row), secret });
   });
 
   router.get('/event-endpoints', ...auth, async (_req, res) => {
@@ -135,7 +139,7 @@ export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler
       { endpoint: id, overlapSeconds, previousSecretExpiresAt: view.previousSecretExpiresAt },
       'event endpoint secret rotated',
     );
-    res.json({ ...view, secret });
+    res.set('Cache-Control', 'no-store').json({ ...view, secret });
   });
 
   router.get('/events', ...auth, async (req, res) => {

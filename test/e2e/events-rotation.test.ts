@@ -42,6 +42,27 @@ const storedSecrets = (pair: Pair) =>
   pair.service.db.selectFrom('event_endpoints').select(['secrets', 'retiring_secrets']).execute();
 
 describe.each(DB_KINDS)('rotating the secret of an endpoint stored in the database, on %s', (db) => {
+  it('When a secret is shown, at registration or rotation, then the answer says Cache-Control: no-store and the list shows none', async () => {
+    const pair = await startPair({ db, config: withEvents([]) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${pair.config.publicBaseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const created = await post('/event-endpoints', { url: 'https://events.example.test/hooks' });
+    const { id, secret } = (await created.json()) as { id: string; secret: string };
+    const rotated = await post(`/event-endpoints/${id}/rotate-secret`, { overlapSeconds: 0 });
+
+    expect(created.status).toBe(201);
+    expect(secret).toMatch(/^whsec_/);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get('cache-control')).toBe('no-store');
+    const listed = await fetch(`${pair.config.publicBaseUrl}/event-endpoints`);
+    expect(JSON.stringify(await listed.json())).not.toContain('whsec_');
+  });
+
   it('When a secret is rotated with an overlap, then until it ends a receiver with only the old secret and one with only the new both accept every event, and after it only the new one does', async () => {
     const receiver = await startEventReceiver();
     const pair = await startPair({ db, config: withEvents([]) });
