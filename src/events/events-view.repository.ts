@@ -62,13 +62,17 @@ export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>)
   }));
 }
 
-/** Queues every delivery of the event again, with a fresh retry time; undefined when no such event. */
+/**
+ * Queues every delivery of the event again, with a fresh retry time; undefined when no such event.
+ * Pending from now: `created_at` is what the outbox's oldest-pending age is read from, and an event
+ * sent again weeks later has not been waiting for weeks (that age would page whoever is on call).
+ */
 export async function redeliverEvent(db: Db, id: string, now: string, retryUntil: string) {
   const event = await db.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
   if (!event) return undefined;
   const result = await db
     .updateTable('event_deliveries')
-    .set({ status: 'pending', next_attempt_at: now, retry_until: retryUntil, done_at: null })
+    .set({ status: 'pending', next_attempt_at: now, retry_until: retryUntil, done_at: null, created_at: now })
     .where('event_id', '=', id)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
