@@ -1,4 +1,4 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   MAX_RETIRING_SECRETS,
   overlapEndsAt,
@@ -6,7 +6,7 @@ import {
   signingSecrets,
 } from '../src/events/endpoint-secrets';
 import { insertEndpoint, rotateEndpointSecret } from '../src/events/endpoints.repository';
-import { createTestDatabase, DB_KINDS } from './helpers/databases';
+import { DB_KINDS, openTestDatabase } from './helpers/databases';
 
 const T0 = Date.parse('2026-12-02T09:00:00.000Z');
 const HOUR = 3_600_000;
@@ -69,12 +69,7 @@ describe('which secrets sign across rotations', () => {
 
 describe.each(DB_KINDS)('rotations stored, on %s', (kind) => {
   it('When two rotations of one endpoint run at once, then neither loses the secret the other replaced', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
     await insertEndpoint(db, {
       id: 'ep_rotated',
       url: 'https://app.example/hooks',

@@ -6,7 +6,7 @@ import { emitEvent } from '../src/events/outbox.repository';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/metrics';
 import { testConfig } from './helpers/app';
-import { createTestDatabase, DB_KINDS } from './helpers/databases';
+import { DB_KINDS, openTestDatabase } from './helpers/databases';
 import { startEventReceiver, withEvents } from './helpers/event-receiver';
 
 const HOUR = 3_600_000;
@@ -43,12 +43,7 @@ describe.each(DB_KINDS)('a receiver down for an hour, on %s', (kind) => {
     });
     const startMs = Date.parse('2026-12-02T08:00:00.000Z');
     vi.setSystemTime(startMs);
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
     let down = true;
     const receiver = await startEventReceiver({ respond: () => (down ? 503 : 200) });
     // The defaults an operator has (a 5 s first retry, doubling to an hour), but a quick poll.

@@ -1,18 +1,13 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { outboxBacklog } from '../src/events/deliveries.repository';
 import { redeliverEvent } from '../src/events/events-view.repository';
-import { createTestDatabase, DB_KINDS } from './helpers/databases';
+import { DB_KINDS, openTestDatabase } from './helpers/databases';
 
 const DAY = 86_400_000;
 
 describe.each(DB_KINDS)('redelivering an old event, on %s', (kind) => {
   it('When an event delivered 20 days ago is sent again, then the outbox counts it pending and its oldest age starts now', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
     const then = new Date(Date.now() - 20 * DAY).toISOString();
     const { seq } = await db
       .insertInto('events')

@@ -5,7 +5,7 @@ import { purgeEvents } from '../src/events/events-retention';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics/metrics';
 import { testConfig } from './helpers/app';
-import { createTestDatabase, DB_KINDS } from './helpers/databases';
+import { DB_KINDS, openTestDatabase } from './helpers/databases';
 
 const DAY = 86_400_000;
 
@@ -57,12 +57,7 @@ async function seedEvent(
 }
 
 async function open(kind: (typeof DB_KINDS)[number]): Promise<Db> {
-  const database = await createTestDatabase(kind);
-  const db = await database.open();
-  onTestFinished(async () => {
-    await db.destroy();
-    await database.drop();
-  });
+  const db = await openTestDatabase(kind);
   return db;
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/group-commit';
-import { createTestDatabase, DB_KINDS } from './helpers/databases';
+import { DB_KINDS, openTestDatabase } from './helpers/databases';
 
 const row = (id: string) => ({
   id,
@@ -16,12 +16,7 @@ const row = (id: string) => ({
 
 describe.each(DB_KINDS)('transactions started together on %s', (kind) => {
   it('When several start in one turn and one throws, then the others are committed and only its writes are undone', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
 
     const results = await Promise.allSettled(
       ['a', 'b', 'c', 'd'].map((id) =>
@@ -49,12 +44,7 @@ describe.each(DB_KINDS)('transactions started together on %s', (kind) => {
   });
 
   it('When one runs alone, then it resolves with its value once committed, as a plain transaction does', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
 
     const value = await inTransaction(db, async (trx) => {
       await trx.insertInto('callbacks').values(row('gc-alone')).execute();

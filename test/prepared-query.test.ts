@@ -1,6 +1,6 @@
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { preparedQuery } from '../src/db/prepared';
-import { createTestDatabase, DB_KINDS } from './helpers/databases';
+import { DB_KINDS, openTestDatabase } from './helpers/databases';
 
 const insertUnknown = preparedQuery((db, v: { id: string; payload: string }) =>
   db.insertInto('callbacks').values({
@@ -21,12 +21,7 @@ const payloadOf = preparedQuery((db, v: { id: string }) =>
 
 describe.each(DB_KINDS)('prepared queries on %s', (kind) => {
   it('When one prepared query runs with different values, then each call binds its own and the constants stay', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
 
     await insertUnknown(db, { id: 'a', payload: 'first' });
     await db.transaction().execute((trx) => insertUnknown(trx, { id: 'b', payload: 'second' }));
@@ -37,12 +32,7 @@ describe.each(DB_KINDS)('prepared queries on %s', (kind) => {
   });
 
   it('When a prepared query runs in a transaction that then fails, then its write is rolled back with it', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
 
     const failed = db.transaction().execute(async (trx) => {
       await insertUnknown(trx, { id: 'gone', payload: 'rolled back' });
@@ -55,12 +45,7 @@ describe.each(DB_KINDS)('prepared queries on %s', (kind) => {
   });
 
   it('When a prepared insert runs, then it reports one affected row, in a transaction or not', async () => {
-    const database = await createTestDatabase(kind);
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase(kind);
 
     const alone = await insertUnknown(db, { id: 'x', payload: 'p' });
     const inside = await db.transaction().execute((trx) => insertUnknown(trx, { id: 'y', payload: 'p' }));
@@ -72,12 +57,7 @@ describe.each(DB_KINDS)('prepared queries on %s', (kind) => {
 
 describe('prepared queries on SQLite, inside a transaction', () => {
   it("When a prepared query runs in a SQLite transaction, then it runs on the connection without Kysely's executor", async () => {
-    const database = await createTestDatabase('sqlite');
-    const db = await database.open();
-    onTestFinished(async () => {
-      await db.destroy();
-      await database.drop();
-    });
+    const db = await openTestDatabase('sqlite');
 
     const calls = await db.transaction().execute(async (trx) => {
       const executeQuery = vi.spyOn(trx.getExecutor(), 'executeQuery');

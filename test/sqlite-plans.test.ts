@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { CompiledQuery } from 'kysely';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Db } from '../src/db/database';
 import { claimDue } from '../src/events/claims.repository';
 import { findMessagesToReconcile } from '../src/reconciliation/reconciliation.repository';
 import { findUnmatchedCallbacks } from '../src/tracking/waiting-reports.repository';
-import { createTestDatabase } from './helpers/databases';
+import { openTestDatabase } from './helpers/databases';
 
 /** SQLite's plan for the query a repository function runs, with its parameters bound. */
 async function planOf(db: Db, run: (db: Db) => Promise<unknown>): Promise<string> {
@@ -29,12 +29,7 @@ async function planOf(db: Db, run: (db: Db) => Promise<unknown>): Promise<string
 }
 
 async function openSqlite(): Promise<Db> {
-  const database = await createTestDatabase('sqlite');
-  const db = await database.open();
-  onTestFinished(async () => {
-    await db.destroy();
-    await database.drop();
-  });
+  const db = await openTestDatabase('sqlite');
   return db;
 }
 

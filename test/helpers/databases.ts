@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { inject, onTestFinished } from 'vitest';
 import { type Db, openDatabase, parseDatabaseUrl } from '../../src/db/database';
 import { leaseDatabase, PG_URL, schemaFingerprint, schemaUrl, truncateSchema } from './database-setup';
 
@@ -23,6 +23,17 @@ export type TestDatabase = { kind: DbKind; url: string; open(): Promise<Db>; dro
  */
 export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   return kind === 'sqlite' ? sqliteDatabase() : postgresDatabase();
+}
+
+/** createTestDatabase, opened, closed and given back when the test ends. */
+export async function openTestDatabase(kind: DbKind): Promise<Db> {
+  const database = await createTestDatabase(kind);
+  const db = await database.open();
+  onTestFinished(async () => {
+    await db.destroy();
+    await database.drop();
+  });
+  return db;
 }
 
 function sqliteDatabase(): TestDatabase {
