@@ -3,16 +3,13 @@ import { createLogger } from '../../src/logger';
 import { optOutRules } from '../../src/opt-outs/opt-out-settings';
 import { resolveSendsInDoubt, sweepOnce } from '../../src/reconciliation/reconciliation.service';
 import { createSinchClient } from '../../src/sinch/sinch.client';
-import { startEventReceiver, withEvents } from '../helpers/event-receiver';
+import { startEventReceiver, statusesOf, withEvents } from '../helpers/event-receiver';
 import type { Pair } from './harness';
 import { startPair } from './harness';
 
 // +15550100924: the emulator creates the batch but never answers the first POST /batches, so our call
 // times out (SendFailed, in doubt) although Sinch has the batch.
 const IN_DOUBT = '+15550100924';
-
-const statusesOf = (events: Array<{ type: string; body: { data: { status?: string } } }>) =>
-  events.map((e) => (e.body.data.status ? `${e.type} ${e.body.data.status}` : e.type));
 
 const reconcile = (pair: Pair) => ({
   db: pair.service.db,

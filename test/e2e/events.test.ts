@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventSchema } from '../../src/events/events.schemas';
-import { startEventReceiver, withEvents } from '../helpers/event-receiver';
+import { startEventReceiver, statusesOf, withEvents } from '../helpers/event-receiver';
 import { startPair } from './harness';
-
-const statusesOf = (events: Array<{ type: string; body: { data: { status?: string } } }>) =>
-  events.map((e) => (e.type === 'message.status_changed' ? `${e.type} ${e.body.data.status}` : e.type));
 
 const DELIVERED = [
   'message.sent',

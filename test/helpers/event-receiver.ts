@@ -24,6 +24,10 @@ export const withEvents =
     },
   });
 
+/** Each event as its type, with the status where it carries one: `message.status_changed Delivered`. */
+export const statusesOf = (events: Array<{ type: string; body: { data: { status?: string } } }>) =>
+  events.map((e) => (e.body.data.status ? `${e.type} ${e.body.data.status}` : e.type));
+
 export type Received = {
   id: string;
   type: string;
