@@ -18,7 +18,7 @@ parentPort.postMessage({ ready: { synchronous: db.pragma('synchronous', { simple
 function checkpoint() {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    return { log: result.log, copied: result.checkpointed };
+    return { log: result.log };
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
     return undefined;
@@ -44,8 +44,8 @@ export type CheckpointerOptions = {
   onReady?(settings: { synchronous: number }): void;
 };
 
-/** What a checkpoint reported: frames in the log, and how many of them are in the database file. */
-type Progress = { log: number; copied: number };
+/** What a checkpoint reported: the frames in the log (all copied back, unless a reader held some). */
+type Progress = { log: number };
 
 export type Checkpointer = {
   /**
@@ -99,10 +99,6 @@ export function startCheckpointer(
     draining?.settle();
     draining = undefined;
   };
-  const note = (progress: Progress | undefined) => {
-    // Copied up to the last commit is not enough: a write already under way keeps the log going.
-    due = progress !== undefined && progress.log > options.drainFrames;
-  };
   worker.on(
     'message',
     (message: {
@@ -113,7 +109,9 @@ export function startCheckpointer(
     }) => {
       if (message.error) options.onError(message.error);
       if (message.ready) options.onReady?.(message.ready);
-      if ('progress' in message) note(message.progress);
+      // Copied up to the last commit is not enough: a write already under way keeps the log going.
+      if ('progress' in message)
+        due = message.progress !== undefined && message.progress.log > options.drainFrames;
       if ('drained' in message) {
         // Copied up to the last commit: the next write starts the log over. Not copied (an error,
         // or a reader in the way): the next progress says whether to try again.
