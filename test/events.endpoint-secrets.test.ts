@@ -81,6 +81,8 @@ describe.each(DB_KINDS)('rotations stored, on %s', (kind) => {
       failing_since: null,
       paused_at: null,
       created_at: new Date(T0).toISOString(),
+      behind_from_seq: null,
+      resumed_at: null,
     });
 
     const now = Date.now();

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database';
 import { up as markCompletedMessages } from '../src/db/migrations/0019-message-completed';
-import { fanOut } from '../src/events/deliveries.repository';
 import { purgeEvents } from '../src/events/events-retention';
+import { fanOut } from '../src/events/fan-out.repository';
 import { makeTestApp, sendThroughFakeSinch } from './helpers/app';
 import { DB_KINDS } from './helpers/databases';
 import { moText, postCallback, recipientReport } from './helpers/opt-outs';
@@ -26,7 +26,7 @@ async function outbox(db: Db): Promise<string[]> {
  */
 async function purgeAll(db: Db): Promise<void> {
   const now = new Date().toISOString();
-  await fanOut(db, now, now, 500);
+  await fanOut(db, { now, retryForMs: DAY });
   expect(await purgeEvents(db, 30 * DAY, Date.now() + 31 * DAY)).toBeGreaterThan(0);
   expect(await db.selectFrom('events').select('id').execute()).toEqual([]);
 }

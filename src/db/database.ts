@@ -30,6 +30,7 @@ import * as callbackRetention from './migrations/0016-callback-retention';
 import * as eventClaims from './migrations/0017-event-claims';
 import * as endpointSecretRotation from './migrations/0018-endpoint-secret-rotation';
 import * as messageCompleted from './migrations/0019-message-completed';
+import * as endpointQueueWindow from './migrations/0020-endpoint-queue-window';
 import type { Database } from './schema';
 import { DirectSqliteDialect } from './sqlite-direct';
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017-event-claims': eventClaims,
   '0018-endpoint-secret-rotation': endpointSecretRotation,
   '0019-message-completed': messageCompleted,
+  '0020-endpoint-queue-window': endpointQueueWindow,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -32,6 +32,13 @@ export type EventEndpointsTable = {
   failing_since: string | null;
   paused_at: string | null;
   created_at: string;
+  /**
+   * Null: every event fanned out so far is queued for it. Otherwise its window was full: the events
+   * fanned out from this seq on are queued for it later (fan-out.repository.ts).
+   */
+  behind_from_seq: number | string | null;
+  /** Its last resume; what is still to be queued is retried for EVENT_RETRY_FOR_SECONDS from then. */
+  resumed_at: string | null;
 };
 
 /** One event for one endpoint: pending until delivered or given up. */

@@ -4,12 +4,13 @@ import type { Db } from '../db/database';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import { type Claimed, claimDue, MESSAGE_ENDPOINT, slotKey } from './claims.repository';
-import { type AttemptRecord, fanOut, outboxBacklog, recordAttempt } from './deliveries.repository';
+import { type AttemptRecord, outboxBacklog, recordAttempt } from './deliveries.repository';
 import { signingSecrets } from './endpoint-secrets';
 import { markEndpointFailing, markEndpointHealthy, syncConfigEndpoints } from './endpoints.repository';
 import { type PostResult, postEvent } from './event-post';
 import { signEvent } from './event-signing';
 import { startEventPurge } from './events-retention';
+import { fanOut } from './fan-out.repository';
 
 export type EventSettings = Config['events'];
 
@@ -137,9 +138,23 @@ export function startDispatcher(deps: {
     await ready;
     const nowMs = Date.now();
     for (;;) {
-      const queued = await fanOut(db, iso(nowMs), iso(nowMs + settings.retryForMs), 500);
-      for (const q of queued) metrics.eventsCreated.inc({ endpoint: q.endpointId, type: q.type });
-      if (queued.length < 500) break;
+      const { queued, more } = await fanOut(db, { now: iso(nowMs), retryForMs: settings.retryForMs });
+      let expired = 0;
+      for (const q of queued) {
+        const labels = { endpoint: q.endpointId, type: q.type };
+        metrics.eventsCreated.inc(labels);
+        if (q.expired) {
+          metrics.eventsFailed.inc(labels);
+          expired++;
+        }
+      }
+      if (expired > 0) {
+        log.warn(
+          { events: expired, retryForSeconds: settings.retryForMs / 1000 },
+          'events given up unsent: their endpoint was behind for longer than EVENT_RETRY_FOR_SECONDS',
+        );
+      }
+      if (!more) break;
     }
     const slots = { room: settings.concurrency - inFlight.size, perEndpoint: settings.perEndpoint, busy };
     const leaseUntil = iso(nowMs + 2 * settings.timeoutMs + 1000);

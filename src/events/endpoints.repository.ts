@@ -110,12 +110,15 @@ export async function deleteEndpoint(db: Db, id: string, now: string): Promise<b
   });
 }
 
-/** Ends a pause: the endpoint's pending events are due at once, with a fresh retry time. */
+/**
+ * Ends a pause: the endpoint's pending events are due at once, with a fresh retry time, and so are those
+ * it has still to queue when they are (fan-out.repository.ts reads `resumed_at`).
+ */
 export async function resumeEndpoint(db: Db, id: string, now: string, retryUntil: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const result = await trx
       .updateTable('event_endpoints')
-      .set({ paused_at: null, failing_since: null })
+      .set({ paused_at: null, failing_since: null, resumed_at: now })
       .where('id', '=', id)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return false;

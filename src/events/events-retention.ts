@@ -4,7 +4,8 @@ import type { Logger } from '../logger';
 /**
  * Events, their deliveries and attempts are kept for EVENT_RETENTION_DAYS once nothing is pending for
  * them (delivered, given up, or never queued for any endpoint), then deleted: GET /events shows them
- * until then. An event still pending somewhere is kept whatever its age.
+ * until then. An event still pending somewhere, or still to be queued for an endpoint that is behind
+ * (fan-out.repository.ts), is kept whatever its age.
  */
 
 /** The smallest event id of a millisecond: ids are `evt_` and a UUIDv7 without dashes (core/ids.ts). */
@@ -16,8 +17,13 @@ export async function purgeEvents(db: Db, retentionMs: number, nowMs: number, ba
   const before = firstEventIdAt(nowMs - retentionMs);
   let purged = 0;
   for (;;) {
+    // What an endpoint that is behind has still to queue is kept (fan-out.repository.ts).
+    const behind = await db
+      .selectFrom('event_endpoints')
+      .select((eb) => eb.fn.min('behind_from_seq').as('seq'))
+      .executeTakeFirst();
     // A range of the events' id index, oldest first.
-    const rows = await db
+    let query = db
       .selectFrom('events as e')
       .select('e.id')
       .where('e.id', '<', before)
@@ -33,8 +39,9 @@ export async function purgeEvents(db: Db, retentionMs: number, nowMs: number, ba
         ),
       )
       .orderBy('e.id')
-      .limit(batch)
-      .execute();
+      .limit(batch);
+    if (behind?.seq !== null && behind?.seq !== undefined) query = query.where('e.seq', '<', behind.seq);
+    const rows = await query.execute();
     const ids = rows.map((r) => r.id);
     if (ids.length === 0) break;
     await db.transaction().execute(async (trx) => {

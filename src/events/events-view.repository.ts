@@ -6,21 +6,43 @@ import type { listEventsQuery } from './events-api.schemas';
 export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>) {
   let events = db
     .selectFrom('events')
-    .select(['seq', 'id', 'type', 'message_id', 'payload', 'created_at'])
+    .select(['seq', 'id', 'type', 'message_id', 'payload', 'created_at', 'fanned_out'])
     .orderBy('seq', 'desc')
     .limit(query.limit);
   if (query.messageId) events = events.where('message_id', '=', query.messageId);
   if (query.type) events = events.where('type', '=', query.type);
+  // Endpoints that are behind: the events they have still to queue are pending there too, with no row yet.
+  const behind = (
+    await db
+      .selectFrom('event_endpoints')
+      .select(['id', 'url', 'event_types', 'behind_from_seq'])
+      .where('behind_from_seq', 'is not', null)
+      .execute()
+  ).map((e) => ({
+    id: e.id,
+    url: e.url,
+    types: e.event_types === null ? null : new Set(JSON.parse(e.event_types) as string[]),
+    from: Number(e.behind_from_seq),
+  }));
   if (query.status) {
     const status = query.status;
-    events = events.where(({ exists, selectFrom }) =>
-      exists(
+    events = events.where(({ exists, selectFrom, eb, or, and }) => {
+      const stored = exists(
         selectFrom('event_deliveries as d')
           .select('d.id')
           .whereRef('d.event_id', '=', 'events.id')
           .where('d.status', '=', status),
-      ),
-    );
+      );
+      if (status !== 'pending') return stored;
+      const unqueued = behind.map((e) =>
+        and([
+          eb('fanned_out', '=', 1),
+          eb('seq', '>=', e.from),
+          ...(e.types === null ? [] : [eb('type', 'in', [...e.types, ''])]),
+        ]),
+      );
+      return or([stored, ...unqueued]);
+    });
   }
   const rows = await events.execute();
   if (rows.length === 0) return [];
@@ -58,7 +80,25 @@ export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>)
             durationMs: a.duration_ms,
           })),
         nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
-      })),
+      }))
+      .concat(
+        behind
+          .filter(
+            (e) =>
+              row.fanned_out === 1 &&
+              Number(row.seq) >= e.from &&
+              (e.types === null || e.types.has(row.type)) &&
+              !deliveries.some((d) => d.event_id === row.id && d.endpoint_id === e.id),
+          )
+          .map((e) => ({
+            endpointId: e.id,
+            url: e.url,
+            status: 'pending' as const,
+            attempts: [],
+            // Not yet queued: its endpoint has a full window and takes it in turn.
+            nextAttemptAt: null,
+          })),
+      ),
   }));
 }
 

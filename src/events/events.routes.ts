@@ -74,6 +74,8 @@ export function eventRoutes(deps: { db: Db; config: Config; auth: RequestHandler
       failing_since: null,
       paused_at: null,
       created_at: new Date().toISOString(),
+      behind_from_seq: null,
+      resumed_at: null,
     };
     await insertEndpoint(deps.db, row);
     req.log.info({ endpoint: row.id, url: row.url }, 'event endpoint registered');

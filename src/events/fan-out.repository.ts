@@ -1,0 +1,290 @@
+import { PostgresAdapter, sql } from 'kysely';
+import { newId } from '../core/ids';
+import type { Db, Handle } from '../db/database';
+import { MESSAGE_ENDPOINT } from './claims.repository';
+
+/**
+ * The fan-out: which events are queued, as a delivery row each, for which endpoint, and when.
+ *
+ * An endpoint has at most QUEUE_WINDOW deliveries pending. While it has room, each new event is queued
+ * for it as soon as the event is fanned out. Once the window is full (the receiver is down, hangs or is
+ * slower than the traffic) the endpoint is "behind" from that event on: later events stay in the events
+ * table only, and are queued for it from there, in order, as its window frees. A receiver that is down
+ * for an hour so costs one number, not a row and five index entries per event written while it was.
+ * The events of a message's `statusCallbackUrl` are queued at once, without a window: each URL there is
+ * an endpoint of its own, and a window per URL would need a cursor per URL.
+ */
+
+/** Pending deliveries an endpoint has at most; the rest of its backlog waits in the events table. */
+export const QUEUE_WINDOW = 1000;
+
+/** Events read per statement, new ones and those an endpoint that is behind catches up on. */
+const SCAN = 500;
+
+export type Queued = {
+  endpointId: string;
+  type: string;
+  /** Given up at once: it waited for its endpoint longer than EVENT_RETRY_FOR_SECONDS. */
+  expired: boolean;
+};
+
+export type FanOutResult = {
+  queued: Queued[];
+  /** More is left to fan out now: call again. */
+  more: boolean;
+};
+
+type EventRow = {
+  seq: number | string;
+  id: string;
+  type: string;
+  message_id: string | null;
+  created_at: string;
+};
+
+type Target = {
+  id: string;
+  url: string;
+  types: ReadonlySet<string> | null;
+  /** Seq from which fanned-out events are not yet queued for it; null when none is missing. */
+  behind: number | null;
+  resumedAt: string | null;
+  /** Deliveries it may still have queued. */
+  room: number;
+  moved: boolean;
+};
+
+type DeliveryRow = {
+  id: string;
+  event_id: string;
+  event_seq: number | string;
+  endpoint_id: string;
+  order_key: string;
+  url: string;
+  status: string;
+  next_attempt_at: string;
+  retry_until: string;
+  created_at: string;
+  done_at?: string;
+  last_error?: string;
+};
+
+const takes = (target: Target, type: string) => target.types === null || target.types.has(type);
+
+/**
+ * Queues each event not yet fanned out for every endpoint that takes its type and has room (and for its
+ * message's statusCallbackUrl), and catches up endpoints that are behind, oldest event first. One
+ * instance at a time (an advisory lock on PostgreSQL), in event order, so a message's deliveries are
+ * queued in the order its events happened.
+ */
+export async function fanOut(
+  db: Db,
+  options: { now: string; retryForMs: number; limit?: number; window?: number },
+): Promise<FanOutResult> {
+  const { now, retryForMs, limit = SCAN, window = QUEUE_WINDOW } = options;
+  const nowMs = Date.parse(now);
+  // Most looks find nothing: no transaction (nor lock) for those.
+  const fresh = await db.selectFrom('events').select('seq').where('fanned_out', '=', 0).limit(1).execute();
+  const behind = await db
+    .selectFrom('event_endpoints')
+    .select('id')
+    .where('behind_from_seq', 'is not', null)
+    .limit(1)
+    .execute();
+  if (fresh.length === 0 && behind.length === 0) return { queued: [], more: false };
+  return db.transaction().execute(async (trx) => {
+    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      const { rows } = await sql<{ ok: boolean }>`
+        select pg_try_advisory_xact_lock(hashtext('sms-events-fan-out')) as ok`.execute(trx);
+      if (!rows[0]?.ok) return { queued: [], more: false };
+    }
+    const targets = await loadTargets(trx, window);
+    const rows: DeliveryRow[] = [];
+    const queued: Queued[] = [];
+    const queue = (event: EventRow, target: { id: string; url: string }, retryUntil: string) => {
+      const expired = retryUntil <= now;
+      queued.push({ endpointId: target.id, type: event.type, expired });
+      rows.push({
+        id: newId(),
+        event_id: event.id,
+        event_seq: event.seq,
+        endpoint_id: target.id,
+        order_key: event.message_id ?? '',
+        url: target.url,
+        status: expired ? 'failed' : 'pending',
+        next_attempt_at: now,
+        retry_until: retryUntil,
+        created_at: now,
+        ...(expired
+          ? {
+              done_at: now,
+              last_error: 'not delivered within EVENT_RETRY_FOR_SECONDS: its endpoint was behind',
+            }
+          : {}),
+      });
+    };
+    const fromNow = new Date(nowMs + retryForMs).toISOString();
+
+    // Endpoints that are behind take what they missed first: it is older than any new event.
+    let more = false;
+    for (const target of targets) {
+      if (target.behind === null || target.room <= 0) continue;
+      const missed = await trx
+        .selectFrom('events')
+        .select(['seq', 'id', 'type', 'message_id', 'created_at'])
+        .where('seq', '>=', target.behind)
+        .where('fanned_out', '=', 1)
+        .orderBy('seq')
+        .limit(SCAN)
+        .execute();
+      let next: number | null = null;
+      for (const event of missed) {
+        if (target.room <= 0) {
+          next = Number(event.seq);
+          break;
+        }
+        if (!takes(target, event.type)) continue;
+        // Retried for EVENT_RETRY_FOR_SECONDS from the event, or from the endpoint's resume if later.
+        const since =
+          target.resumedAt && target.resumedAt > event.created_at ? target.resumedAt : event.created_at;
+        const retryUntil = new Date(Date.parse(since) + retryForMs).toISOString();
+        queue(event, target, retryUntil);
+        if (retryUntil > now) target.room--;
+      }
+      if (next === null && missed.length === SCAN) {
+        next = Number(missed[missed.length - 1]?.seq) + 1;
+        if (target.room > 0) more = true;
+      }
+      target.behind = next;
+      target.moved = true;
+    }
+
+    const events = await trx
+      .selectFrom('events')
+      .select(['seq', 'id', 'type', 'message_id', 'created_at'])
+      .where('fanned_out', '=', 0)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    if (events.length === limit) more = true;
+    const ownUrls = await statusCallbackUrls(trx, events);
+    for (const event of events) {
+      const seq = Number(event.seq);
+      for (const target of targets) {
+        if (!takes(target, event.type)) continue;
+        // An event that commits after later ones (PostgreSQL) may come after the endpoint fell behind:
+        // it is before the gap, so it is queued now or never.
+        if (target.behind !== null && seq >= target.behind) continue;
+        if (target.behind === null && target.room <= 0) {
+          target.behind = seq;
+          target.moved = true;
+          continue;
+        }
+        queue(event, target, fromNow);
+        target.room--;
+      }
+      const own = event.message_id ? ownUrls.get(event.message_id) : undefined;
+      if (own) queue(event, { id: MESSAGE_ENDPOINT, url: own }, fromNow);
+    }
+
+    await waitBehind(trx, rows, now);
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx
+        .insertInto('event_deliveries')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing())
+        .execute();
+    }
+    if (events.length > 0) {
+      await trx
+        .updateTable('events')
+        .set({ fanned_out: 1 })
+        .where(
+          'seq',
+          'in',
+          events.map((e) => e.seq),
+        )
+        .execute();
+    }
+    for (const target of targets) {
+      if (!target.moved) continue;
+      await trx
+        .updateTable('event_endpoints')
+        .set({ behind_from_seq: target.behind })
+        .where('id', '=', target.id)
+        .execute();
+    }
+    return { queued, more };
+  });
+}
+
+/** The endpoints, each with the room left in its window. */
+async function loadTargets(trx: Handle, window: number): Promise<Target[]> {
+  const endpoints = await trx
+    .selectFrom('event_endpoints')
+    .select(['id', 'url', 'event_types', 'behind_from_seq', 'resumed_at'])
+    .orderBy('id')
+    .execute();
+  if (endpoints.length === 0) return [];
+  const counts = await trx
+    .selectFrom('event_deliveries')
+    .select(['endpoint_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('status', '=', 'pending')
+    .where(
+      'endpoint_id',
+      'in',
+      endpoints.map((e) => e.id),
+    )
+    .groupBy('endpoint_id')
+    .execute();
+  const pending = new Map(counts.map((c) => [c.endpoint_id, Number(c.n)]));
+  return endpoints.map((e) => ({
+    id: e.id,
+    url: e.url,
+    types: e.event_types === null ? null : new Set(JSON.parse(e.event_types) as string[]),
+    behind: e.behind_from_seq === null ? null : Number(e.behind_from_seq),
+    resumedAt: e.resumed_at,
+    room: window - (pending.get(e.id) ?? 0),
+    moved: false,
+  }));
+}
+
+/** The statusCallbackUrl of each of these events' messages that has one. */
+async function statusCallbackUrls(trx: Handle, events: EventRow[]): Promise<Map<string, string>> {
+  const messageIds = [...new Set(events.flatMap((e) => (e.message_id ? [e.message_id] : [])))];
+  const urls = new Map<string, string>();
+  if (messageIds.length === 0) return urls;
+  const rows = await trx
+    .selectFrom('messages')
+    .select(['id', 'status_callback_url'])
+    .where('id', 'in', messageIds)
+    .where('status_callback_url', 'is not', null)
+    .execute();
+  for (const row of rows) if (row.status_callback_url) urls.set(row.id, row.status_callback_url);
+  return urls;
+}
+
+/**
+ * A new delivery whose message has an earlier one pending at that endpoint, tried and waiting for its
+ * next attempt, is due with it, not before (it could not be sent before anyway): what is due in the
+ * claim index is what can be sent. recordAttempt keeps that when the earlier one is retried.
+ */
+async function waitBehind(trx: Handle, rows: DeliveryRow[], now: string): Promise<void> {
+  const waiting = rows.filter((r) => r.status === 'pending');
+  if (waiting.length === 0) return;
+  const endpoints = [...new Set(waiting.map((r) => r.endpoint_id))];
+  const keys = [...new Set(waiting.map((r) => r.order_key))];
+  const behind = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const found = await trx
+      .selectFrom('event_deliveries')
+      .select(['endpoint_id', 'order_key', (eb) => eb.fn.max('next_attempt_at').as('at')])
+      .where('status', '=', 'pending')
+      .where('endpoint_id', 'in', endpoints)
+      .where('order_key', 'in', keys.slice(i, i + 500))
+      .groupBy(['endpoint_id', 'order_key'])
+      .execute();
+    for (const f of found) if (f.at > now) behind.set(`${f.endpoint_id} ${f.order_key}`, f.at);
+  }
+  for (const row of waiting) row.next_attempt_at = behind.get(`${row.endpoint_id} ${row.order_key}`) ?? now;
+}
