@@ -1,4 +1,6 @@
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database';
+import { inTransaction } from '../db/group-commit';
 import type { EventType } from './events.schemas';
 
 /** The dispatcher's claims: which deliveries are due, taken under a lease, a few per endpoint at a time. */
@@ -135,19 +137,24 @@ export async function claimDue(
       wanted.push(candidate);
     }
     if (wanted.length === 0) continue;
-    // One conditional UPDATE for the lot: what another instance took meanwhile is not returned.
-    const taken = await db
-      .updateTable('event_deliveries')
-      .set({ lease_owner: owner, lease_until: leaseUntil })
-      .where(
-        'id',
-        'in',
-        wanted.map((c) => c.id),
-      )
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .returning('id')
-      .execute();
+    // One conditional UPDATE for the lot: what another instance took meanwhile is not returned. A lease
+    // need not survive a crash (its deliveries are then claimed again, which an instance's death does
+    // anyway), so it waits for no sync of its own: on SQLite it shares the commit of the attempts that
+    // end in the same turn, on PostgreSQL its commit does not wait for the log's flush.
+    const ids = wanted.map((c) => c.id);
+    const taken = await inTransaction(db, async (trx) => {
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+        await sql`set local synchronous_commit = off`.execute(trx);
+      }
+      return trx
+        .updateTable('event_deliveries')
+        .set({ lease_owner: owner, lease_until: leaseUntil })
+        .where('id', 'in', ids)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .returning('id')
+        .execute();
+    });
     const ours = new Set(taken.map((t) => t.id));
     for (const candidate of wanted) {
       if (!ours.has(candidate.id)) {

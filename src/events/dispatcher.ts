@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
+import { inTransaction } from '../db/group-commit';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics/metrics';
 import { type Claimed, claimDue, MESSAGE_ENDPOINT, slotKey } from './claims.repository';
 import { type AttemptRecord, outboxBacklog, recordAttempt } from './deliveries.repository';
 import { signingSecrets } from './endpoint-secrets';
 import { markEndpointFailing, markEndpointHealthy, syncConfigEndpoints } from './endpoints.repository';
-import { type PostResult, postEvent } from './event-post';
+import { eventPoster, type PostResult } from './event-post';
 import { signEvent } from './event-signing';
 import { startEventPurge } from './events-retention';
 import { fanOut } from './fan-out.repository';
@@ -60,6 +61,7 @@ export function startDispatcher(deps: {
   let stopped = false;
   let again = false;
   let lastBacklogAt = 0;
+  let lastFanOutAt = Number.NEGATIVE_INFINITY;
   let backlogEveryMs = 2000;
   const purge = startEventPurge({
     db,
@@ -67,6 +69,7 @@ export function startDispatcher(deps: {
     everyMs: settings.purgeEveryMs,
     log,
   });
+  const poster = eventPoster({ timeoutMs: settings.timeoutMs, rules: settings.urlRules });
   const ready = syncConfigEndpoints(db, settings.urls, iso(Date.now())).catch((err) =>
     log.error({ err }, 'could not store the endpoints of EVENT_WEBHOOK_URLS'),
   );
@@ -79,14 +82,10 @@ export function startDispatcher(deps: {
     const result: PostResult =
       secrets.length === 0
         ? { status: null, error: 'refused: no secret to sign with', ms: 0 }
-        : await postEvent(
+        : await poster.post(
             delivery.url,
             delivery.payload,
             signEvent(delivery.eventId, new Date(), delivery.payload, secrets),
-            {
-              timeoutMs: settings.timeoutMs,
-              rules: settings.urlRules,
-            },
           );
     const nowMs = Date.now();
     const now = iso(nowMs);
@@ -100,7 +99,8 @@ export function startDispatcher(deps: {
       nextAttemptAt: kind === 'retry' ? iso(nowMs + backoffMs(delivery.attempts + 1, settings)) : now,
     };
     const line = { eventId: delivery.eventId, endpoint: delivery.endpointId, type: delivery.type, ...result };
-    const paused = await db.transaction().execute(async (trx) => {
+    // Shares its commit with the attempts that end in the same turn (SQLite: one sync for them all).
+    const paused = await inTransaction(db, async (trx) => {
       const held = await recordAttempt(trx, delivery, owner, attempt, now);
       if (!held) log.warn(line, 'event delivery finished after its lease ran out');
       if (delivery.endpointId === MESSAGE_ENDPOINT) return false;
@@ -134,9 +134,8 @@ export function startDispatcher(deps: {
     }
   }
 
-  async function tick(): Promise<void> {
-    await ready;
-    const nowMs = Date.now();
+  /** Queues new events for their endpoints (fan-out.repository.ts), counting what it queued. */
+  async function queueEvents(nowMs: number): Promise<void> {
     for (;;) {
       const { queued, more } = await fanOut(db, { now: iso(nowMs), retryForMs: settings.retryForMs });
       let expired = 0;
@@ -154,7 +153,17 @@ export function startDispatcher(deps: {
           'events given up unsent: their endpoint was behind for longer than EVENT_RETRY_FOR_SECONDS',
         );
       }
-      if (!more) break;
+      if (!more) return;
+    }
+  }
+
+  async function tick(): Promise<void> {
+    await ready;
+    const nowMs = Date.now();
+    // Every poll, not at every delivery that ends: the deliveries' own turns only claim what is due.
+    if (performance.now() - lastFanOutAt >= settings.pollMs) {
+      lastFanOutAt = performance.now();
+      await queueEvents(nowMs);
     }
     const slots = { room: settings.concurrency - inFlight.size, perEndpoint: settings.perEndpoint, busy };
     const leaseUntil = iso(nowMs + 2 * settings.timeoutMs + 1000);
@@ -218,6 +227,7 @@ export function startDispatcher(deps: {
       clearTimeout(timer);
       await running;
       await Promise.allSettled([...inFlight, purge.stop()]);
+      poster.close();
     },
   };
 }

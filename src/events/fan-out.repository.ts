@@ -125,10 +125,11 @@ export async function fanOut(
     };
     const fromNow = new Date(nowMs + retryForMs).toISOString();
 
-    // Endpoints that are behind take what they missed first: it is older than any new event.
+    // Endpoints that are behind take what they missed first: it is older than any new event. Once half
+    // their window is free, so that each look queues many.
     let more = false;
     for (const target of targets) {
-      if (target.behind === null || target.room <= 0) continue;
+      if (target.behind === null || target.room < Math.ceil(window / 2)) continue;
       const missed = await trx
         .selectFrom('events')
         .select(['seq', 'id', 'type', 'message_id', 'created_at'])
