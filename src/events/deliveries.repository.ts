@@ -72,9 +72,10 @@ export async function recordAttempt(
 /**
  * Deliveries not finished, events not yet fanned out and events an endpoint that is behind has still to
  * queue (fan-out.repository.ts), and the oldest of them. The count of deliveries reads the partial index
- * of pending ones alone (it grows with a backlog: about 0.5 ms per 50,000 on SQLite); the oldest is the
- * first entry of that index; what an endpoint is behind by is a range of the events' key (its type
- * filter left aside: the count is at most that).
+ * of pending ones alone (it grows with a window of each endpoint at most); the oldest is the first entry
+ * of that index. What an endpoint is behind by is read from the events' key, not counted: the newest
+ * seq less where it is behind from, less those not yet fanned out (at most that many: its type filter
+ * and gaps in the key are left aside), so a backlog of millions costs a few index lookups.
  */
 export async function outboxBacklog(db: Db): Promise<{ depth: number; oldest: string | null }> {
   const pending = await db
@@ -92,23 +93,32 @@ export async function outboxBacklog(db: Db): Promise<{ depth: number; oldest: st
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
     .where('fanned_out', '=', 0)
     .executeTakeFirst();
-  let depth = Number(pending?.n ?? 0) + Number(unqueued?.n ?? 0);
+  const notFannedOut = Number(unqueued?.n ?? 0);
+  let depth = Number(pending?.n ?? 0) + notFannedOut;
   const oldest = [first?.oldest, unqueued?.oldest];
   const behind = await db
     .selectFrom('event_endpoints')
     .select('behind_from_seq')
     .where('behind_from_seq', 'is not', null)
     .execute();
-  for (const { behind_from_seq: from } of behind) {
-    if (from === null) continue;
-    const missed = await db
+  if (behind.length > 0) {
+    const top = await db
       .selectFrom('events')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('created_at').as('oldest')])
-      .where('seq', '>=', from)
-      .where('fanned_out', '=', 1)
+      .select((eb) => eb.fn.max('seq').as('seq'))
       .executeTakeFirst();
-    depth += Number(missed?.n ?? 0);
-    oldest.push(missed?.oldest);
+    for (const { behind_from_seq: from } of behind) {
+      if (from === null) continue;
+      depth += Math.max(0, Number(top?.seq ?? 0) - Number(from) + 1 - notFannedOut);
+      const next = await db
+        .selectFrom('events')
+        .select('created_at')
+        .where('seq', '>=', from)
+        .where('fanned_out', '=', 1)
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst();
+      oldest.push(next?.created_at);
+    }
   }
   return { depth, oldest: oldest.filter((v): v is string => typeof v === 'string').sort()[0] ?? null };
 }
