@@ -3,7 +3,7 @@
  * keep up with its events): `--events` events of `--events / 4` messages (four each, delivered in
  * order per message) to one endpoint on loopback, default settings; deliveries a second and the CPU of
  * this process (dispatcher and receiver both) per delivery. SQLite, and PostgreSQL with BENCH_PG_URL
- * (an empty database it may fill).
+ * (an empty database it may fill). EVENT_ENDPOINT_CONCURRENCY is passed on (default 4).
  *
  *   node --import tsx bench/event-delivery.ts [--events=4000] [--reps=3]
  */
@@ -47,6 +47,7 @@ async function once(db: Db, receiverUrl: string): Promise<{ perSecond: number; c
     EVENT_WEBHOOK_SECRET: `whsec_${Buffer.from('bench-event-secret-not-a-real-one').toString('base64')}`,
     EVENT_ALLOW_HTTP: 'true',
     EVENT_ALLOW_PRIVATE_ADDRESSES: 'true',
+    EVENT_ENDPOINT_CONCURRENCY: process.env.EVENT_ENDPOINT_CONCURRENCY,
   });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
   const delivered = () =>
