@@ -7,6 +7,98 @@ import type { Claimed } from './claims.repository';
  * claims: claims.repository.ts).
  */
 
+/** A delivery row as the fan-out writes it (fan-out.repository.ts). */
+export type DeliveryRow = {
+  id: string;
+  event_id: string;
+  event_seq: number | string;
+  endpoint_id: string;
+  order_key: string;
+  url: string;
+  status: string;
+  next_attempt_at: string;
+  retry_until: string;
+  created_at: string;
+  done_at?: string;
+  last_error?: string;
+};
+
+export type Queued = {
+  endpointId: string;
+  type: string;
+  /** Given up at once: it waited for its endpoint longer than EVENT_RETRY_FOR_SECONDS. */
+  expired: boolean;
+};
+
+/** An event as the fan-out reads it. */
+export type EventRow = {
+  seq: number | string;
+  id: string;
+  type: string;
+  message_id: string | null;
+  created_at: string;
+};
+
+/** The delivery rows one fan-out writes (fan-out.repository.ts), and what it queued. */
+export function deliveryBatch(now: string) {
+  const rows: DeliveryRow[] = [];
+  const queued: Queued[] = [];
+  return {
+    rows,
+    queued,
+    /** A row for the event at the target; one already past its retry time is given up at once. */
+    queue(event: EventRow, target: { id: string; url: string }, retryUntil: string) {
+      const expired = retryUntil <= now;
+      queued.push({ endpointId: target.id, type: event.type, expired });
+      rows.push({
+        id: newId(),
+        event_id: event.id,
+        event_seq: event.seq,
+        endpoint_id: target.id,
+        order_key: event.message_id ?? '',
+        url: target.url,
+        status: expired ? 'failed' : 'pending',
+        next_attempt_at: now,
+        retry_until: retryUntil,
+        created_at: now,
+        ...(expired
+          ? {
+              done_at: now,
+              last_error: 'not delivered within EVENT_RETRY_FOR_SECONDS: its endpoint was behind',
+            }
+          : {}),
+      });
+    },
+  };
+}
+
+export type DeliveryBatch = ReturnType<typeof deliveryBatch>;
+
+/**
+ * A new delivery whose message has an earlier one pending at that endpoint, tried and waiting for its
+ * next attempt, is due with it, not before (it could not be sent before anyway): what is due in the
+ * claim index is what can be sent. recordAttempt keeps that when the earlier one is retried.
+ */
+export async function waitBehind(trx: Handle, rows: DeliveryRow[], now: string): Promise<void> {
+  const waiting = rows.filter((r) => r.status === 'pending');
+  if (waiting.length === 0) return;
+  const endpoints = [...new Set(waiting.map((r) => r.endpoint_id))];
+  const keys = [...new Set(waiting.map((r) => r.order_key))];
+  const behind = new Map<string, string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const found = await trx
+      .selectFrom('event_deliveries')
+      .select(['endpoint_id', 'order_key', (eb) => eb.fn.max('next_attempt_at').as('at')])
+      .where('status', '=', 'pending')
+      .where('endpoint_id', 'in', endpoints)
+      .where('order_key', 'in', keys.slice(i, i + 500))
+      .groupBy(['endpoint_id', 'order_key'])
+      .execute();
+    for (const f of found) if (f.at > now) behind.set(`${f.endpoint_id} ${f.order_key}`, f.at);
+  }
+  for (const row of waiting) row.next_attempt_at = behind.get(`${row.endpoint_id} ${row.order_key}`) ?? now;
+}
+
 export type AttemptRecord = {
   status: 'delivered' | 'pending' | 'failed';
   statusCode: number | null;

@@ -1,7 +1,13 @@
 import { PostgresAdapter, sql } from 'kysely';
-import { newId } from '../core/ids';
 import type { Db, Handle } from '../db/database';
 import { MESSAGE_ENDPOINT } from './claims.repository';
+import {
+  type DeliveryBatch,
+  deliveryBatch,
+  type EventRow,
+  type Queued,
+  waitBehind,
+} from './deliveries.repository';
 
 /**
  * The fan-out: which events are queued, as a delivery row each, for which endpoint, and when.
@@ -21,25 +27,10 @@ export const QUEUE_WINDOW = 1000;
 /** Events read per statement, new ones and those an endpoint that is behind catches up on. */
 const SCAN = 500;
 
-export type Queued = {
-  endpointId: string;
-  type: string;
-  /** Given up at once: it waited for its endpoint longer than EVENT_RETRY_FOR_SECONDS. */
-  expired: boolean;
-};
-
 export type FanOutResult = {
   queued: Queued[];
   /** More is left to fan out now: call again. */
   more: boolean;
-};
-
-type EventRow = {
-  seq: number | string;
-  id: string;
-  type: string;
-  message_id: string | null;
-  created_at: string;
 };
 
 type Target = {
@@ -52,21 +43,6 @@ type Target = {
   /** Deliveries it may still have queued. */
   room: number;
   moved: boolean;
-};
-
-type DeliveryRow = {
-  id: string;
-  event_id: string;
-  event_seq: number | string;
-  endpoint_id: string;
-  order_key: string;
-  url: string;
-  status: string;
-  next_attempt_at: string;
-  retry_until: string;
-  created_at: string;
-  done_at?: string;
-  last_error?: string;
 };
 
 const takes = (target: Target, type: string) => target.types === null || target.types.has(type);
@@ -99,65 +75,14 @@ export async function fanOut(
       if (!rows[0]?.ok) return { queued: [], more: false };
     }
     const targets = await loadTargets(trx, window);
-    const rows: DeliveryRow[] = [];
-    const queued: Queued[] = [];
-    const queue = (event: EventRow, target: { id: string; url: string }, retryUntil: string) => {
-      const expired = retryUntil <= now;
-      queued.push({ endpointId: target.id, type: event.type, expired });
-      rows.push({
-        id: newId(),
-        event_id: event.id,
-        event_seq: event.seq,
-        endpoint_id: target.id,
-        order_key: event.message_id ?? '',
-        url: target.url,
-        status: expired ? 'failed' : 'pending',
-        next_attempt_at: now,
-        retry_until: retryUntil,
-        created_at: now,
-        ...(expired
-          ? {
-              done_at: now,
-              last_error: 'not delivered within EVENT_RETRY_FOR_SECONDS: its endpoint was behind',
-            }
-          : {}),
-      });
-    };
+    const batch = deliveryBatch(now);
     const fromNow = new Date(nowMs + retryForMs).toISOString();
-
     // Endpoints that are behind take what they missed first: it is older than any new event. Once half
     // their window is free, so that each look queues many.
     let more = false;
     for (const target of targets) {
       if (target.behind === null || target.room < Math.ceil(window / 2)) continue;
-      const missed = await trx
-        .selectFrom('events')
-        .select(['seq', 'id', 'type', 'message_id', 'created_at'])
-        .where('seq', '>=', target.behind)
-        .where('fanned_out', '=', 1)
-        .orderBy('seq')
-        .limit(SCAN)
-        .execute();
-      let next: number | null = null;
-      for (const event of missed) {
-        if (target.room <= 0) {
-          next = Number(event.seq);
-          break;
-        }
-        if (!takes(target, event.type)) continue;
-        // Retried for EVENT_RETRY_FOR_SECONDS from the event, or from the endpoint's resume if later.
-        const since =
-          target.resumedAt && target.resumedAt > event.created_at ? target.resumedAt : event.created_at;
-        const retryUntil = new Date(Date.parse(since) + retryForMs).toISOString();
-        queue(event, target, retryUntil);
-        if (retryUntil > now) target.room--;
-      }
-      if (next === null && missed.length === SCAN) {
-        next = Number(missed[missed.length - 1]?.seq) + 1;
-        if (target.room > 0) more = true;
-      }
-      target.behind = next;
-      target.moved = true;
+      if (await catchUp(trx, target, batch, retryForMs)) more = true;
     }
 
     const events = await trx
@@ -181,13 +106,14 @@ export async function fanOut(
           target.moved = true;
           continue;
         }
-        queue(event, target, fromNow);
+        batch.queue(event, target, fromNow);
         target.room--;
       }
       const own = event.message_id ? ownUrls.get(event.message_id) : undefined;
-      if (own) queue(event, { id: MESSAGE_ENDPOINT, url: own }, fromNow);
+      if (own) batch.queue(event, { id: MESSAGE_ENDPOINT, url: own }, fromNow);
     }
 
+    const { rows, queued } = batch;
     await waitBehind(trx, rows, now);
     for (let i = 0; i < rows.length; i += 200) {
       await trx
@@ -217,6 +143,45 @@ export async function fanOut(
     }
     return { queued, more };
   });
+}
+
+/**
+ * Queues for an endpoint that is behind what it missed, oldest first, while it has room, and moves its
+ * mark past it (null once nothing fanned out is missing). True when it has room and more to read now.
+ */
+async function catchUp(
+  trx: Handle,
+  target: Target,
+  batch: DeliveryBatch,
+  retryForMs: number,
+): Promise<boolean> {
+  if (target.behind === null) return false;
+  const missed = await trx
+    .selectFrom('events')
+    .select(['seq', 'id', 'type', 'message_id', 'created_at'])
+    .where('seq', '>=', target.behind)
+    .where('fanned_out', '=', 1)
+    .orderBy('seq')
+    .limit(SCAN)
+    .execute();
+  let next: number | null = null;
+  for (const event of missed) {
+    if (target.room <= 0) {
+      next = Number(event.seq);
+      break;
+    }
+    if (!takes(target, event.type)) continue;
+    // Retried for EVENT_RETRY_FOR_SECONDS from the event, or from the endpoint's resume if later.
+    const since =
+      target.resumedAt && target.resumedAt > event.created_at ? target.resumedAt : event.created_at;
+    const retryUntil = new Date(Date.parse(since) + retryForMs).toISOString();
+    batch.queue(event, target, retryUntil);
+    if (!batch.queued[batch.queued.length - 1]?.expired) target.room--;
+  }
+  if (next === null && missed.length === SCAN) next = Number(missed[missed.length - 1]?.seq) + 1;
+  target.behind = next;
+  target.moved = true;
+  return next !== null && target.room > 0;
 }
 
 /** The endpoints, each with the room left in its window. */
@@ -263,29 +228,4 @@ async function statusCallbackUrls(trx: Handle, events: EventRow[]): Promise<Map<
     .execute();
   for (const row of rows) if (row.status_callback_url) urls.set(row.id, row.status_callback_url);
   return urls;
-}
-
-/**
- * A new delivery whose message has an earlier one pending at that endpoint, tried and waiting for its
- * next attempt, is due with it, not before (it could not be sent before anyway): what is due in the
- * claim index is what can be sent. recordAttempt keeps that when the earlier one is retried.
- */
-async function waitBehind(trx: Handle, rows: DeliveryRow[], now: string): Promise<void> {
-  const waiting = rows.filter((r) => r.status === 'pending');
-  if (waiting.length === 0) return;
-  const endpoints = [...new Set(waiting.map((r) => r.endpoint_id))];
-  const keys = [...new Set(waiting.map((r) => r.order_key))];
-  const behind = new Map<string, string>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const found = await trx
-      .selectFrom('event_deliveries')
-      .select(['endpoint_id', 'order_key', (eb) => eb.fn.max('next_attempt_at').as('at')])
-      .where('status', '=', 'pending')
-      .where('endpoint_id', 'in', endpoints)
-      .where('order_key', 'in', keys.slice(i, i + 500))
-      .groupBy(['endpoint_id', 'order_key'])
-      .execute();
-    for (const f of found) if (f.at > now) behind.set(`${f.endpoint_id} ${f.order_key}`, f.at);
-  }
-  for (const row of waiting) row.next_attempt_at = behind.get(`${row.endpoint_id} ${row.order_key}`) ?? now;
 }

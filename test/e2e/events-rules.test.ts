@@ -56,9 +56,11 @@ describe('event endpoints that keep failing, give up, or are asked again', () =>
       'message.completed',
     ]);
     // Nothing was tried while it was paused: every attempt is from before the pause or after the resume.
-    const attempts = (await eventsOf(pair, sent.body.messageId)).flatMap(
-      (e) => e.deliveries[0]?.attempts ?? [],
-    );
+    // Each is recorded once its answer came, so the last may be written just after the receiver saw it.
+    const attempts = await waitUntil(async () => {
+      const all = (await eventsOf(pair, sent.body.messageId)).flatMap((e) => e.deliveries[0]?.attempts ?? []);
+      return all.length >= tried + 4 ? all : undefined;
+    });
     expect(attempts.length).toBe(tried + 4);
     expect(attempts.filter((a) => a.at > paused.pausedAt && a.at < resumedAt)).toEqual([]);
   });

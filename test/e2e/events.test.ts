@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { eventSchema } from '../../src/events/events.schemas';
 import { startEventReceiver, statusesOf, withEvents } from '../helpers/event-receiver';
 import { startPair } from './harness';
@@ -36,7 +36,14 @@ describe('events pushed to the application, end to end through the emulator', ()
     expect(got[2]?.body.data).toMatchObject({ recipient: '+15551234567', code: 0, final: true });
     expect(new Set(got.map((e) => e.id)).size).toBe(4);
 
-    const listed = await pair.call('GET', `/events?messageId=${sent.body.messageId}&status=delivered`);
+    // Each is recorded delivered once its answer came: the last may be written just after it arrived.
+    const listed = await vi.waitUntil(
+      async () => {
+        const answer = await pair.call('GET', `/events?messageId=${sent.body.messageId}&status=delivered`);
+        return answer.status !== 200 || answer.body.data.length >= 4 ? answer : undefined;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(listed.status).toBe(200);
     expect(listed.body.data).toHaveLength(4);
     expect(listed.body.data[0].deliveries[0].attempts[0].statusCode).toBe(200);
