@@ -19,11 +19,15 @@ export type EventPoster = {
  * handshake and a TCP connect per event cost more than the event. Each connection's address is checked
  * when it is made (guardedLookup), so one reused later was checked too.
  */
+const IDLE_MS = 4_000;
+
 export function eventPoster(options: { timeoutMs: number; rules: UrlRules }): EventPoster {
   const lookup = guardedLookup(options.rules);
   const agents: Agents = {
-    'http:': new http.Agent({ keepAlive: true, lookup }),
-    'https:': new https.Agent({ keepAlive: true, lookup }),
+    // An idle connection is closed after IDLE_MS: under the 5 s most servers keep one, so one is seldom
+    // reused just as its receiver closes it, and none is held for ever by a receiver that never does.
+    'http:': new http.Agent({ keepAlive: true, lookup, timeout: IDLE_MS, scheduling: 'lifo' }),
+    'https:': new https.Agent({ keepAlive: true, lookup, timeout: IDLE_MS, scheduling: 'lifo' }),
   };
   return {
     post: (url, body, headers) => postEvent(url, body, headers, { ...options, agents }),
@@ -50,6 +54,8 @@ export function postEvent(
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     let settled = false;
+    // Declared before finish() can run: a URL refused below finishes before any timer is set.
+    let timer: NodeJS.Timeout | undefined;
     const finish = (status: number | null, error: string | null) => {
       if (settled) return;
       settled = true;
@@ -68,33 +74,45 @@ export function postEvent(
       return;
     }
     const client = target.protocol === 'https:' ? https : http;
-    const request = client.request(target, {
-      method: 'POST',
-      agent: agents ? agents[target.protocol as keyof Agents] : false,
-      headers: {
-        ...headers,
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'user-agent': 'sinch-sms-dlr-events/1',
-      },
-      lookup: guardedLookup(rules),
-    });
-    const timer = setTimeout(() => {
+    let request: http.ClientRequest;
+    const send = (agent: http.Agent | false) => {
+      let answered = false;
+      request = client.request(target, {
+        method: 'POST',
+        agent,
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'sinch-sms-dlr-events/1',
+        },
+        lookup: guardedLookup(rules),
+      });
+      const sent = request;
+      sent.on('response', (res) => {
+        answered = true;
+        let read = 0;
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > 65_536) res.destroy();
+        });
+        res.on('end', () => finish(res.statusCode ?? null, null));
+        res.on('close', () => finish(res.statusCode ?? null, null));
+        res.on('error', () => finish(res.statusCode ?? null, null));
+      });
+      sent.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-open connection its receiver closed as this was written on it: nothing was answered;
+        // once more on a connection of its own (node's documented answer to that race).
+        if (sent.reusedSocket && !answered && !settled && err.code === 'ECONNRESET') return send(false);
+        finish(null, err.message);
+      });
+      sent.end(body);
+    };
+    timer = setTimeout(() => {
       finish(null, `timeout after ${timeoutMs} ms`);
       request.destroy();
     }, timeoutMs);
-    request.on('response', (res) => {
-      let read = 0;
-      res.on('data', (chunk: Buffer) => {
-        read += chunk.length;
-        if (read > 65_536) res.destroy();
-      });
-      res.on('end', () => finish(res.statusCode ?? null, null));
-      res.on('close', () => finish(res.statusCode ?? null, null));
-      res.on('error', () => finish(res.statusCode ?? null, null));
-    });
-    request.on('error', (err) => finish(null, err.message));
-    request.end(body);
+    send(agents ? agents[target.protocol as keyof Agents] : false);
   });
 }
 
