@@ -1,6 +1,9 @@
+import type { Insertable } from 'kysely';
 import { newId } from '../core/ids';
 import type { Db, Handle } from '../db/database';
+import type { EventDeliveriesTable } from '../db/schema';
 import type { Claimed } from './claims.repository';
+import { endpointsBehind } from './endpoints.repository';
 
 /**
  * The outbox's delivering side: recording attempts, and the backlog (queuing: fan-out.repository.ts;
@@ -8,20 +11,7 @@ import type { Claimed } from './claims.repository';
  */
 
 /** A delivery row as the fan-out writes it (fan-out.repository.ts). */
-export type DeliveryRow = {
-  id: string;
-  event_id: string;
-  event_seq: number | string;
-  endpoint_id: string;
-  order_key: string;
-  url: string;
-  status: string;
-  next_attempt_at: string;
-  retry_until: string;
-  created_at: string;
-  done_at?: string;
-  last_error?: string;
-};
+type DeliveryRow = Insertable<EventDeliveriesTable>;
 
 export type Queued = {
   endpointId: string;
@@ -46,8 +36,10 @@ export function deliveryBatch(now: string) {
   return {
     rows,
     queued,
-    /** A row for the event at the target; one already past its retry time is given up at once. */
-    queue(event: EventRow, target: { id: string; url: string }, retryUntil: string) {
+    /**
+     * A row for the event at the target; one already past its retry time is given up at once (true).
+     */
+    queue(event: EventRow, target: { id: string; url: string }, retryUntil: string): boolean {
       const expired = retryUntil <= now;
       queued.push({ endpointId: target.id, type: event.type, expired });
       rows.push({
@@ -68,6 +60,7 @@ export function deliveryBatch(now: string) {
             }
           : {}),
       });
+      return expired;
     },
   };
 }
@@ -188,19 +181,14 @@ export async function outboxBacklog(db: Db): Promise<{ depth: number; oldest: st
   const notFannedOut = Number(unqueued?.n ?? 0);
   let depth = Number(pending?.n ?? 0) + notFannedOut;
   const oldest = [first?.oldest, unqueued?.oldest];
-  const behind = await db
-    .selectFrom('event_endpoints')
-    .select('behind_from_seq')
-    .where('behind_from_seq', 'is not', null)
-    .execute();
+  const behind = await endpointsBehind(db);
   if (behind.length > 0) {
     const top = await db
       .selectFrom('events')
       .select((eb) => eb.fn.max('seq').as('seq'))
       .executeTakeFirst();
-    for (const { behind_from_seq: from } of behind) {
-      if (from === null) continue;
-      depth += Math.max(0, Number(top?.seq ?? 0) - Number(from) + 1 - notFannedOut);
+    for (const { from } of behind) {
+      depth += Math.max(0, Number(top?.seq ?? 0) - from + 1 - notFannedOut);
       const next = await db
         .selectFrom('events')
         .select('created_at')

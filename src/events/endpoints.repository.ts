@@ -50,6 +50,24 @@ export async function syncConfigEndpoints(db: Db, urls: readonly string[], now: 
   });
 }
 
+/**
+ * The endpoints that are behind (fan-out.repository.ts), each with the seq from which fanned-out events
+ * are still to be queued for it and the types it takes (null: all).
+ */
+export async function endpointsBehind(db: Handle) {
+  const rows = await db
+    .selectFrom('event_endpoints')
+    .select(['id', 'url', 'event_types', 'behind_from_seq'])
+    .where('behind_from_seq', 'is not', null)
+    .execute();
+  return rows.map((e) => ({
+    id: e.id,
+    url: e.url,
+    types: e.event_types === null ? null : new Set(JSON.parse(e.event_types) as string[]),
+    from: Number(e.behind_from_seq),
+  }));
+}
+
 export async function insertEndpoint(db: Handle, row: EndpointRow): Promise<void> {
   await db.insertInto('event_endpoints').values(row).execute();
 }

@@ -16,12 +16,13 @@ export async function purgeEvents(db: Db, retentionMs: number, nowMs: number, ba
   if (retentionMs <= 0) return 0;
   const before = firstEventIdAt(nowMs - retentionMs);
   let purged = 0;
+  // What an endpoint that is behind has still to queue is kept (fan-out.repository.ts); read once: the
+  // mark only moves on, so a purge that reads it early keeps more, never less.
+  const behind = await db
+    .selectFrom('event_endpoints')
+    .select((eb) => eb.fn.min('behind_from_seq').as('seq'))
+    .executeTakeFirst();
   for (;;) {
-    // What an endpoint that is behind has still to queue is kept (fan-out.repository.ts).
-    const behind = await db
-      .selectFrom('event_endpoints')
-      .select((eb) => eb.fn.min('behind_from_seq').as('seq'))
-      .executeTakeFirst();
     // A range of the events' id index, oldest first.
     let query = db
       .selectFrom('events as e')

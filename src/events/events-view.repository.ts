@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../db/database';
+import { endpointsBehind } from './endpoints.repository';
 import type { listEventsQuery } from './events-api.schemas';
 
 /** Events with their deliveries and attempts, newest first, for GET /events. */
@@ -12,18 +13,7 @@ export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>)
   if (query.messageId) events = events.where('message_id', '=', query.messageId);
   if (query.type) events = events.where('type', '=', query.type);
   // Endpoints that are behind: the events they have still to queue are pending there too, with no row yet.
-  const behind = (
-    await db
-      .selectFrom('event_endpoints')
-      .select(['id', 'url', 'event_types', 'behind_from_seq'])
-      .where('behind_from_seq', 'is not', null)
-      .execute()
-  ).map((e) => ({
-    id: e.id,
-    url: e.url,
-    types: e.event_types === null ? null : new Set(JSON.parse(e.event_types) as string[]),
-    from: Number(e.behind_from_seq),
-  }));
+  const behind = await endpointsBehind(db);
   if (query.status) {
     const status = query.status;
     events = events.where(({ exists, selectFrom, eb, or, and }) => {

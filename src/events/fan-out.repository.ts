@@ -175,8 +175,7 @@ async function catchUp(
     const since =
       target.resumedAt && target.resumedAt > event.created_at ? target.resumedAt : event.created_at;
     const retryUntil = new Date(Date.parse(since) + retryForMs).toISOString();
-    batch.queue(event, target, retryUntil);
-    if (!batch.queued[batch.queued.length - 1]?.expired) target.room--;
+    if (!batch.queue(event, target, retryUntil)) target.room--;
   }
   if (next === null && missed.length === SCAN) next = Number(missed[missed.length - 1]?.seq) + 1;
   target.behind = next;
