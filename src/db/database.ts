@@ -31,6 +31,7 @@ import * as eventClaims from './migrations/0017-event-claims';
 import * as endpointSecretRotation from './migrations/0018-endpoint-secret-rotation';
 import * as messageCompleted from './migrations/0019-message-completed';
 import * as endpointQueueWindow from './migrations/0020-endpoint-queue-window';
+import * as eventRedeliveredAt from './migrations/0021-event-redelivered-at';
 import type { Database } from './schema';
 import { DirectSqliteDialect } from './sqlite-direct';
 
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-endpoint-secret-rotation': endpointSecretRotation,
   '0019-message-completed': messageCompleted,
   '0020-endpoint-queue-window': endpointQueueWindow,
+  '0021-event-redelivered-at': eventRedeliveredAt,
 };
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

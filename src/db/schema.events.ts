@@ -12,6 +12,8 @@ export type EventsTable = {
   created_at: string;
   /** 0 until its deliveries are queued. */
   fanned_out: Generated<number>;
+  /** Its last POST /events/:id/redeliver; null if none. */
+  redelivered_at?: string | null;
 };
 
 export type EventEndpointsTable = {

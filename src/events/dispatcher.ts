@@ -134,27 +134,29 @@ export function startDispatcher(deps: {
     }
   }
 
-  /** Queues new events for their endpoints (fan-out.repository.ts), counting what it queued. */
-  async function queueEvents(nowMs: number): Promise<void> {
-    for (;;) {
-      const { queued, more } = await fanOut(db, { now: iso(nowMs), retryForMs: settings.retryForMs });
-      let expired = 0;
-      for (const q of queued) {
-        const labels = { endpoint: q.endpointId, type: q.type };
-        metrics.eventsCreated.inc(labels);
-        if (q.expired) {
-          metrics.eventsFailed.inc(labels);
-          expired++;
-        }
+  /**
+   * Queues one batch of new events for their endpoints (fan-out.repository.ts), counting what it
+   * queued; true when there is more. One batch a pass: the pass claims what is due before the next, so
+   * a long catch-up or a burst of events does not hold every delivery until it ends.
+   */
+  async function queueEvents(nowMs: number): Promise<boolean> {
+    const { queued, more } = await fanOut(db, { now: iso(nowMs), retryForMs: settings.retryForMs });
+    let expired = 0;
+    for (const q of queued) {
+      const labels = { endpoint: q.endpointId, type: q.type };
+      metrics.eventsCreated.inc(labels);
+      if (q.expired) {
+        metrics.eventsFailed.inc(labels);
+        expired++;
       }
-      if (expired > 0) {
-        log.warn(
-          { events: expired, retryForSeconds: settings.retryForMs / 1000 },
-          'events given up unsent: their endpoint was behind for longer than EVENT_RETRY_FOR_SECONDS',
-        );
-      }
-      if (!more) return;
     }
+    if (expired > 0) {
+      log.warn(
+        { events: expired, retryForSeconds: settings.retryForMs / 1000 },
+        'events given up unsent: their endpoint was behind for longer than EVENT_RETRY_FOR_SECONDS',
+      );
+    }
+    return more;
   }
 
   async function tick(): Promise<void> {
@@ -163,7 +165,11 @@ export function startDispatcher(deps: {
     // Every poll, not at every delivery that ends: the deliveries' own turns only claim what is due.
     if (performance.now() - lastFanOutAt >= settings.pollMs) {
       lastFanOutAt = performance.now();
-      await queueEvents(nowMs);
+      if (await queueEvents(nowMs)) {
+        // More to fan out: the next pass at once, and it fans out again.
+        lastFanOutAt = Number.NEGATIVE_INFINITY;
+        again = true;
+      }
     }
     const slots = { room: settings.concurrency - inFlight.size, perEndpoint: settings.perEndpoint, busy };
     const leaseUntil = iso(nowMs + 2 * settings.timeoutMs + 1000);

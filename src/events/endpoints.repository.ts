@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db, Handle } from '../db/database';
 import type { EventEndpointsTable } from '../db/schema';
 import { rotateSecrets } from './endpoint-secrets';
@@ -11,10 +12,28 @@ export type EndpointRow = EventEndpointsTable;
 export const configEndpointId = (url: string) =>
   `cfg_${createHash('sha256').update(url).digest('hex').slice(0, 20)}`;
 
+/**
+ * The fan-out's lock (PostgreSQL; SQLite has one writer): a fan-out takes it if it is free ('try': one
+ * instance fans out, the others go on delivering), and a change to the endpoints waits for it ('wait'),
+ * since a fan-out that read the endpoints before the change would queue for them as they were (for one
+ * deleted, rows pending for ever; for one resumed, rows without the fresh retry time). True once held.
+ */
+export async function fanOutLock(trx: Handle, mode: 'try' | 'wait'): Promise<boolean> {
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return true;
+  if (mode === 'wait') {
+    await sql`select pg_advisory_xact_lock(hashtext('sms-events-fan-out'))`.execute(trx);
+    return true;
+  }
+  const { rows } = await sql<{ ok: boolean }>`
+    select pg_try_advisory_xact_lock(hashtext('sms-events-fan-out')) as ok`.execute(trx);
+  return rows[0]?.ok === true;
+}
+
 /** Makes the configured endpoints rows (their pause state is shared by instances); drops ones no longer set. */
 export async function syncConfigEndpoints(db: Db, urls: readonly string[], now: string): Promise<void> {
   const ids = urls.map(configEndpointId);
   await db.transaction().execute(async (trx) => {
+    await fanOutLock(trx, 'wait');
     for (const [i, url] of urls.entries()) {
       await trx
         .insertInto('event_endpoints')
@@ -116,6 +135,7 @@ export async function rotateEndpointSecret(
 /** Removes an endpoint; what was still pending for it is given up. */
 export async function deleteEndpoint(db: Db, id: string, now: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    await fanOutLock(trx, 'wait');
     const result = await trx.deleteFrom('event_endpoints').where('id', '=', id).executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) return false;
     await trx
@@ -134,6 +154,7 @@ export async function deleteEndpoint(db: Db, id: string, now: string): Promise<b
  */
 export async function resumeEndpoint(db: Db, id: string, now: string, retryUntil: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    await fanOutLock(trx, 'wait');
     const result = await trx
       .updateTable('event_endpoints')
       .set({ paused_at: null, failing_since: null, resumed_at: now })

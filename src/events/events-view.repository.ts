@@ -3,6 +3,23 @@ import type { Db } from '../db/database';
 import { endpointsBehind } from './endpoints.repository';
 import type { listEventsQuery } from './events-api.schemas';
 
+type Behind = Awaited<ReturnType<typeof endpointsBehind>>[number];
+
+/** The endpoints that are behind and have still to queue this event (it has no delivery row for them). */
+function stillToQueue(
+  behind: Behind[],
+  event: { seq: number | string; type: string; fanned_out: number },
+  queued: { endpoint_id: string }[],
+): Behind[] {
+  return behind.filter(
+    (e) =>
+      event.fanned_out === 1 &&
+      Number(event.seq) >= e.from &&
+      (e.types === null || e.types.has(event.type)) &&
+      !queued.some((d) => d.endpoint_id === e.id),
+  );
+}
+
 /** Events with their deliveries and attempts, newest first, for GET /events. */
 export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>) {
   let events = db
@@ -72,38 +89,54 @@ export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>)
         nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
       }))
       .concat(
-        behind
-          .filter(
-            (e) =>
-              row.fanned_out === 1 &&
-              Number(row.seq) >= e.from &&
-              (e.types === null || e.types.has(row.type)) &&
-              !deliveries.some((d) => d.event_id === row.id && d.endpoint_id === e.id),
-          )
-          .map((e) => ({
-            endpointId: e.id,
-            url: e.url,
-            status: 'pending' as const,
-            attempts: [],
-            // Not yet queued: its endpoint has a full window and takes it in turn.
-            nextAttemptAt: null,
-          })),
+        stillToQueue(
+          behind,
+          row,
+          deliveries.filter((d) => d.event_id === row.id),
+        ).map((e) => ({
+          endpointId: e.id,
+          url: e.url,
+          status: 'pending' as const,
+          attempts: [],
+          // Not yet queued: its endpoint has a full window and takes it in turn.
+          nextAttemptAt: null,
+        })),
       ),
   }));
 }
 
 /**
- * Queues every delivery of the event again, with a fresh retry time; undefined when no such event.
- * Pending from now: `created_at` is what the outbox's oldest-pending age is read from, and an event
- * sent again weeks later has not been waiting for weeks (that age would page whoever is on call).
+ * Queues every delivery of the event again, with a fresh retry time; undefined when no such event,
+ * else how many deliveries it makes pending. Pending from now: `created_at` is what the outbox's
+ * oldest-pending age is read from, and an event sent again weeks later has not been waiting for weeks
+ * (that age would page whoever is on call). An endpoint that is behind and has still to queue the event
+ * gets it in its turn, retried from now too (the fan-out reads `redelivered_at`).
  */
 export async function redeliverEvent(db: Db, id: string, now: string, retryUntil: string) {
-  const event = await db.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
-  if (!event) return undefined;
-  const result = await db
-    .updateTable('event_deliveries')
-    .set({ status: 'pending', next_attempt_at: now, retry_until: retryUntil, done_at: null, created_at: now })
-    .where('event_id', '=', id)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return db.transaction().execute(async (trx) => {
+    const event = await trx
+      .updateTable('events')
+      .set({ redelivered_at: now })
+      .where('id', '=', id)
+      .returning(['seq', 'type', 'fanned_out'])
+      .executeTakeFirst();
+    if (!event) return undefined;
+    const result = await trx
+      .updateTable('event_deliveries')
+      .set({
+        status: 'pending',
+        next_attempt_at: now,
+        retry_until: retryUntil,
+        done_at: null,
+        created_at: now,
+      })
+      .where('event_id', '=', id)
+      .executeTakeFirst();
+    const queued = await trx
+      .selectFrom('event_deliveries')
+      .select('endpoint_id')
+      .where('event_id', '=', id)
+      .execute();
+    return Number(result.numUpdatedRows) + stillToQueue(await endpointsBehind(trx), event, queued).length;
+  });
 }

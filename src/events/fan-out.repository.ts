@@ -1,4 +1,3 @@
-import { PostgresAdapter, sql } from 'kysely';
 import type { Db, Handle } from '../db/database';
 import { MESSAGE_ENDPOINT } from './claims.repository';
 import {
@@ -8,6 +7,7 @@ import {
   type Queued,
   waitBehind,
 } from './deliveries.repository';
+import { fanOutLock } from './endpoints.repository';
 
 /**
  * The fan-out: which events are queued, as a delivery row each, for which endpoint, and when.
@@ -69,11 +69,7 @@ export async function fanOut(
     .execute();
   if (fresh.length === 0 && behind.length === 0) return { queued: [], more: false };
   return db.transaction().execute(async (trx) => {
-    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-      const { rows } = await sql<{ ok: boolean }>`
-        select pg_try_advisory_xact_lock(hashtext('sms-events-fan-out')) as ok`.execute(trx);
-      if (!rows[0]?.ok) return { queued: [], more: false };
-    }
+    if (!(await fanOutLock(trx, 'try'))) return { queued: [], more: false };
     const targets = await loadTargets(trx, window);
     const batch = deliveryBatch(now);
     const fromNow = new Date(nowMs + retryForMs).toISOString();
@@ -156,24 +152,26 @@ async function catchUp(
   retryForMs: number,
 ): Promise<boolean> {
   if (target.behind === null) return false;
-  const missed = await trx
+  let query = trx
     .selectFrom('events')
-    .select(['seq', 'id', 'type', 'message_id', 'created_at'])
+    .select(['seq', 'id', 'type', 'message_id', 'created_at', 'redelivered_at'])
     .where('seq', '>=', target.behind)
-    .where('fanned_out', '=', 1)
-    .orderBy('seq')
-    .limit(SCAN)
-    .execute();
+    .where('fanned_out', '=', 1);
+  // Only what it takes: an endpoint of a rare type reads its few events, not the whole backlog.
+  if (target.types !== null) query = query.where('type', 'in', [...target.types]);
+  const missed = await query.orderBy('seq').limit(SCAN).execute();
   let next: number | null = null;
   for (const event of missed) {
     if (target.room <= 0) {
       next = Number(event.seq);
       break;
     }
-    if (!takes(target, event.type)) continue;
-    // Retried for EVENT_RETRY_FOR_SECONDS from the event, or from the endpoint's resume if later.
-    const since =
-      target.resumedAt && target.resumedAt > event.created_at ? target.resumedAt : event.created_at;
+    // Retried for EVENT_RETRY_FOR_SECONDS from the event, its last redeliver or the endpoint's last
+    // resume, whichever is latest.
+    const since = [event.created_at, event.redelivered_at, target.resumedAt].reduce<string>(
+      (latest, t) => (t && t > latest ? t : latest),
+      event.created_at,
+    );
     const retryUntil = new Date(Date.parse(since) + retryForMs).toISOString();
     if (!batch.queue(event, target, retryUntil)) target.room--;
   }

@@ -147,7 +147,7 @@ describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
         .select(['status', 'retry_until'])
         .where('status', '=', 'pending')
         .execute();
-      // Today: retry_until T0 + 1 h (from the event), ten minutes after the resume, not an hour.
+      // Without the lock: retry_until T0 + 1 h (from the event), ten minutes after the resume.
       expect(rows).toEqual([{ status: 'pending', retry_until: at(resumedAt + HOUR) }]);
     });
   },
