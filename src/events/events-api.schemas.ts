@@ -115,11 +115,8 @@ export const eventIdParam = z.object({
 export const redeliveredSchema = z
   .object({
     id: z.string(),
-    deliveries: z
-      .number()
-      .int()
-      .meta({
-        description: 'Deliveries queued again, with those an endpoint that is behind has still to queue.',
-      }),
+    deliveries: z.number().int().meta({
+      description: 'Deliveries queued again, with those an endpoint that is behind has still to queue.',
+    }),
   })
   .meta({ id: 'EventRedelivered' });
