@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids';
 import type { Db } from '../src/db/database';
 import { deleteEndpoint, insertEndpoint, resumeEndpoint } from '../src/events/endpoints.repository';
+import { redeliverEvent } from '../src/events/events-view.repository';
 import { fanOut } from '../src/events/fan-out.repository';
 import { emitEvent } from '../src/events/outbox.repository';
 import { DB_KINDS, openTestDatabase } from './helpers/databases';
@@ -91,7 +92,7 @@ async function interleave(db: Db, first: () => Promise<unknown>, second: () => P
 }
 
 describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
-  'an endpoint changed while a fan-out runs, on %s',
+  'an endpoint or an event changed while a fan-out runs, on %s',
   (kind) => {
     it('When an endpoint that is behind is deleted while a fan-out catches it up, then nothing is left pending for it (pending rows of a gone endpoint are never sent, never purged, and count in the backlog for ever)', async () => {
       const db = await openTestDatabase(kind);
@@ -149,6 +150,58 @@ describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
         .execute();
       // Without the lock: retry_until T0 + 1 h (from the event), ten minutes after the resume.
       expect(rows).toEqual([{ status: 'pending', retry_until: at(resumedAt + HOUR) }]);
+    });
+
+    it('When an event an endpoint that is behind has still to queue is redelivered while a fan-out catches that endpoint up, then the delivery it queues has the fresh retry time, not given up unsent', async () => {
+      const db = await openTestDatabase(kind);
+      await addEndpoint(db, 'ep_behind');
+      const message = newId();
+      await emitStatus(db, message, 0, T0);
+      await emitStatus(db, message, 1, T0);
+      // Window 1: the first is queued, the endpoint is behind from the second.
+      await fanOut(db, { now: at(T0), retryForMs: HOUR, window: 1 });
+      await db
+        .updateTable('event_deliveries')
+        .set({ status: 'delivered', done_at: at(T0) })
+        .execute();
+      const [, second] = await db.selectFrom('events').select('id').orderBy('seq').execute();
+      const id = second?.id as string;
+      const now = T0 + 70 * MINUTE;
+
+      // A third session holds event_endpoints in SHARE mode: the fan-out reads, queues its row, and
+      // waits at its last write (the behind mark) with its row written but not committed.
+      let release!: () => void;
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const blocker = db.transaction().execute(async (trx) => {
+        await sql`lock table event_endpoints in share mode`.execute(trx);
+        locked();
+        await released;
+      });
+      await isLocked;
+      const fan = fanOut(db, { now: at(now), retryForMs: HOUR, window: 1 });
+      await waitingOnLocks(db, 1);
+      // The redeliver either ends now (no fan-out lock: it cannot see the fan-out's row) or waits for
+      // the fan-out (the lock).
+      const redelivered = redeliverEvent(db, id, at(now), at(now + HOUR));
+      await Promise.race([redelivered, waitingOnLocks(db, 2)]);
+      release();
+      const [, , deliveries] = await Promise.all([blocker, fan, redelivered]);
+
+      expect(deliveries).toBe(1);
+      const row = await db
+        .selectFrom('event_deliveries')
+        .select(['status', 'retry_until'])
+        .where('event_id', '=', id)
+        .executeTakeFirstOrThrow();
+      // Without the lock: { status: 'failed', retry_until: T0 + 1 h }, "its endpoint was behind", though
+      // the redeliver answered 202 with one delivery to come.
+      expect(row).toEqual({ status: 'pending', retry_until: at(now + HOUR) });
     });
   },
 );

@@ -116,7 +116,8 @@ export const redeliveredSchema = z
   .object({
     id: z.string(),
     deliveries: z.number().int().meta({
-      description: 'Deliveries queued again, with those an endpoint that is behind has still to queue.',
+      description:
+        'Deliveries queued again, with those an endpoint that is behind has still to queue (an event just written, not yet queued anywhere, counts 0 and is sent as any new event).',
     }),
   })
   .meta({ id: 'EventRedelivered' });

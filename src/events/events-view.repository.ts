@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../db/database';
-import { endpointsBehind } from './endpoints.repository';
+import { endpointsBehind, fanOutLock } from './endpoints.repository';
 import type { listEventsQuery } from './events-api.schemas';
 
 type Behind = Awaited<ReturnType<typeof endpointsBehind>>[number];
@@ -114,6 +114,8 @@ export async function listEvents(db: Db, query: z.infer<typeof listEventsQuery>)
  */
 export async function redeliverEvent(db: Db, id: string, now: string, retryUntil: string) {
   return db.transaction().execute(async (trx) => {
+    // After a running fan-out: one that read the event before this would queue it without the fresh time.
+    await fanOutLock(trx, 'wait');
     const event = await trx
       .updateTable('events')
       .set({ redelivered_at: now })
