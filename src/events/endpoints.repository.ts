@@ -14,9 +14,10 @@ export const configEndpointId = (url: string) =>
 
 /**
  * The fan-out's lock (PostgreSQL; SQLite has one writer): a fan-out takes it if it is free ('try': one
- * instance fans out, the others go on delivering), and a change to the endpoints waits for it ('wait'),
- * since a fan-out that read the endpoints before the change would queue for them as they were (for one
- * deleted, rows pending for ever; for one resumed, rows without the fresh retry time). True once held.
+ * instance fans out, the others go on delivering), and a change to the endpoints or a redeliver waits
+ * for it ('wait'), since a fan-out that read them before the change would queue as they were (for an
+ * endpoint deleted, rows pending for ever; for one resumed or an event redelivered, rows without the
+ * fresh retry time). True once held.
  */
 export async function fanOutLock(trx: Handle, mode: 'try' | 'wait'): Promise<boolean> {
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return true;
