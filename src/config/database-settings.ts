@@ -14,6 +14,6 @@ export const databaseSettings = {
   SQLITE_SYNCHRONOUS: withDefault('full', oneOf(SQLITE_SYNCHRONOUS_MODES), {
     group: 'service',
     description:
-      "SQLite's `synchronous`: `full` syncs the write-ahead log at every commit, so every callback answered 200 and every send accepted is on the disk when answered (a power cut loses none). `normal` syncs it at checkpoints only: faster, but a crash of the machine can lose what was answered, and Sinch never sends it again. Meant for measuring what durability costs; `normal` logs an error at start-up. Ignored on PostgreSQL.",
+      "SQLite's durability: `full` syncs the write-ahead log at every commit (as SQLite's `synchronous = FULL`, the sync run off the event loop), so every callback answered 200 and every send accepted is on the disk when answered (a power cut loses none). `normal` syncs it at checkpoints only: faster, but a crash of the machine can lose what was answered, and Sinch never sends it again. Meant for measuring what durability costs; `normal` logs an error at start-up. Ignored on PostgreSQL.",
   }),
 };

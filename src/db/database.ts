@@ -99,34 +99,43 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined, synchron
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10 }) });
   }
   if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
-  return new DirectSqliteDialect(async () => {
-    const sqlite = new SQLite(target.path);
-    // WAL lets readers work while a callback is being written. FULL syncs the -wal file at every
-    // commit, so what we answered 200 for survives a power cut or a kernel crash, not only a crash of
-    // the process (NORMAL syncs it at checkpoints only; SQLITE_SYNCHRONOUS=normal, for the benchmark that
-    // measures what FULL costs). The callback writer's group commit shares one sync among the callbacks
-    // that arrive together.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`synchronous = ${SQLITE_SYNCHRONOUS_LEVEL[synchronous]}`);
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    // After a burst the -wal file is cut back to 64 MB when the log starts over.
-    sqlite.pragma('journal_size_limit = 67108864');
-    // The checkpointer copies the log back and starts it over at 2,000 pages (8 MB); SQLite's own
-    // checkpoint inside a commit, on the event loop, comes only should that fall behind.
-    if (target.path !== ':memory:') sqlite.pragma(`wal_autocheckpoint = ${SELF_CHECKPOINT_PAGES}`);
-    logger?.debug(
-      {
-        database: `sqlite:${target.path}`,
-        connection: 'serving',
-        synchronous: sqlite.pragma('synchronous', { simple: true }),
-      },
-      'sqlite connection opened',
-    );
-    attachLimits(sqlite, target.path);
-    if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
-    return withStatementCache(sqlite);
-  });
+  // FULL: every commit is synced to the -wal file before it resolves, so what we answered 200 for
+  // survives a power cut or a kernel crash, not only a crash of the process. The dialect does that sync
+  // itself, off the event loop (sqlite-direct.ts), over a connection SQLite runs at NORMAL; SQLite's
+  // own FULL would do the same sync inside COMMIT, blocking the event loop for as long as the disk
+  // takes. SQLITE_SYNCHRONOUS=normal (for the benchmark that measures what durability costs) syncs the
+  // log at checkpoints only. The callback writer's group commit shares one sync among the callbacks that
+  // arrive together.
+  const syncWal = synchronous === 'full' && target.path !== ':memory:' ? `${target.path}-wal` : undefined;
+  const connectionLevel = syncWal ? SQLITE_SYNCHRONOUS_LEVEL.normal : SQLITE_SYNCHRONOUS_LEVEL[synchronous];
+  return new DirectSqliteDialect(
+    async () => {
+      const sqlite = new SQLite(target.path);
+      // WAL lets readers work while a callback is being written.
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma(`synchronous = ${connectionLevel}`);
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      // After a burst the -wal file is cut back to 64 MB when the log starts over.
+      sqlite.pragma('journal_size_limit = 67108864');
+      // The checkpointer copies the log back and starts it over at 2,000 pages (8 MB); SQLite's own
+      // checkpoint inside a commit, on the event loop, comes only should that fall behind.
+      if (target.path !== ':memory:') sqlite.pragma(`wal_autocheckpoint = ${SELF_CHECKPOINT_PAGES}`);
+      logger?.debug(
+        {
+          database: `sqlite:${target.path}`,
+          connection: 'serving',
+          synchronous: sqlite.pragma('synchronous', { simple: true }),
+          commitSync: syncWal ? 'fdatasync of the -wal file off the event loop' : 'none',
+        },
+        'sqlite connection opened',
+      );
+      attachLimits(sqlite, target.path);
+      if (target.path !== ':memory:') checkpointInBackground(sqlite, target.path, logger);
+      return withStatementCache(sqlite);
+    },
+    { syncWal },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { Handle } from './database';
-import { transactionConnection } from './sqlite-direct';
+import { runStatement, transactionConnection } from './sqlite-direct';
 
 /** Stands in for a value while the query is compiled. Stored text never holds NUL (the schemas refuse it). */
 const SLOT = '\u0000slot:';
@@ -59,9 +59,7 @@ function runDirect<R>(
       statement = sqlite.prepare(entry.query.sql);
       entry.statements.set(sqlite, statement);
     }
-    if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
-    const { changes, lastInsertRowid } = statement.run(parameters);
-    return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+    return Promise.resolve(runStatement<R>(statement, parameters));
   } catch (error) {
     return Promise.reject(error);
   }

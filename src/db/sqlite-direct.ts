@@ -1,5 +1,16 @@
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type SQLite from 'better-sqlite3';
-import { type DialectAdapter, SqliteAdapter, SqliteDialect } from 'kysely';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type QueryResult,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 import { checkpointerOf } from './checkpointer';
 import type { Handle } from './database';
 
@@ -11,19 +22,35 @@ const connections = new WeakMap<DialectAdapter, Holder>();
 /**
  * Kysely's SQLite dialect, remembering the better-sqlite3 connection it opened so that compiled
  * statements (prepared.ts) can run on it directly inside a transaction.
+ *
+ * With `syncWal` (the path of the -wal file) it makes every commit durable itself: the connection runs
+ * with `synchronous = NORMAL`, which writes a commit to the -wal file without syncing it, and each
+ * statement that commits (a COMMIT, or a write outside a transaction) resolves only once an fdatasync
+ * of the -wal file has completed. In WAL mode that is what `synchronous = FULL` does, but the sync runs
+ * on libuv's thread pool instead of inside COMMIT on the event loop: while the disk works, the service
+ * goes on reading and checking the next requests. The connection stays held until the sync is done, so
+ * no other transaction writes meanwhile, and nothing is answered before its commit is on the disk.
  */
 export class DirectSqliteDialect extends SqliteDialect {
   readonly #holder: Holder;
+  readonly #database: () => Promise<SQLite.Database>;
+  readonly #syncWal: string | undefined;
 
-  constructor(open: () => Promise<SQLite.Database>) {
+  constructor(openConnection: () => Promise<SQLite.Database>, options: { syncWal?: string } = {}) {
     const holder: Holder = {};
-    super({
-      database: async () => {
-        holder.sqlite = await open();
-        return holder.sqlite;
-      },
-    });
+    const database = async () => {
+      holder.sqlite = await openConnection();
+      return holder.sqlite;
+    };
+    super({ database });
     this.#holder = holder;
+    this.#database = database;
+    this.#syncWal = options.syncWal;
+  }
+
+  override createDriver(): Driver {
+    if (this.#syncWal === undefined) return super.createDriver();
+    return new WalSyncingDriver({ database: this.#database }, this.#holder, this.#syncWal);
   }
 
   override createAdapter(): DialectAdapter {
@@ -31,6 +58,82 @@ export class DirectSqliteDialect extends SqliteDialect {
     connections.set(adapter, this.#holder);
     return adapter;
   }
+}
+
+/** Kysely's driver (its one connection and the lock on it), handing out a connection that syncs commits. */
+class WalSyncingDriver extends SqliteDriver {
+  #connection: WalSyncingConnection | undefined;
+
+  constructor(
+    config: ConstructorParameters<typeof SqliteDriver>[0],
+    private readonly holder: Holder,
+    private readonly walPath: string,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await super.acquireConnection();
+    this.#connection ??= new WalSyncingConnection(this.holder.sqlite as SQLite.Database, this.walPath);
+    return this.#connection;
+  }
+
+  override async destroy(): Promise<void> {
+    this.#connection?.close();
+    await super.destroy();
+  }
+}
+
+/**
+ * The rate-limit counters live in an attached database that is never synced, by design (database.ts):
+ * a write to them alone commits nothing of the main database's.
+ */
+const UNSYNCED = /\brate_limit_hits\b/;
+
+class WalSyncingConnection implements DatabaseConnection {
+  /**
+   * The -wal file, opened at the first sync and kept: SQLite keeps that file (truncating it at most)
+   * while a connection is open, so the descriptor stays the file's.
+   */
+  #wal: number | undefined;
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly walPath: string,
+  ) {}
+
+  close(): void {
+    if (this.#wal !== undefined) closeSync(this.#wal);
+    this.#wal = undefined;
+  }
+
+  #sync(): Promise<void> {
+    this.#wal ??= openSync(this.walPath, 'r');
+    const fd = this.#wal;
+    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const inTransaction = this.sqlite.inTransaction;
+    const statement = this.sqlite.prepare(query.sql);
+    const result = runStatement<R>(statement, query.parameters);
+    // Committed: a transaction ended other than by a rollback, or a statement that writes ran alone.
+    const committed = inTransaction ? !/^\s*rollback\b/i.test(query.sql) : !statement.readonly;
+    if (committed && !this.sqlite.inTransaction && !UNSYNCED.test(query.sql)) await this.#sync();
+    return result;
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('only a select can be streamed on SQLite');
+    for (const row of this.sqlite.prepare(query.sql).iterate(query.parameters)) yield { rows: [row as R] };
+  }
+}
+
+/** A statement run as Kysely's SQLite driver runs it: the rows of a reader, else the changes and the row id. */
+export function runStatement<R>(statement: SQLite.Statement, parameters: readonly unknown[]): QueryResult<R> {
+  if (statement.reader) return { rows: statement.all(parameters) as R[] };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
 /**
