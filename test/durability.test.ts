@@ -3,9 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, parseDatabaseUrl } from '../src/db/database';
+import { DirectSqliteDialect } from '../src/db/sqlite-direct';
+import { isStorageUnavailable } from '../src/db/storage-errors';
 import { createLogger } from '../src/logger';
 import { LogCapture } from './helpers/app';
 import { createTestDatabase, DB_KINDS, PG_URL } from './helpers/databases';
@@ -185,6 +187,8 @@ async function traceAnswers(
   let synced = 0; // of those, how many a completed sync covers
   const syncing = new Map<string, number>(); // thread → -wal writes completed when its sync started
   const writing = new Set<string>(); // threads in the middle of a -wal write
+  // Only a sync that returned 0 covers anything.
+  const succeeded = (line: string) => / = 0$/.test(line);
   const step = (kind: string) => {
     if (steps.at(-1) !== kind) steps.push(kind);
   };
@@ -200,14 +204,16 @@ async function traceAnswers(
       written++;
     } else if (walSync.test(line)) {
       if (unfinished) syncing.set(thread, written);
-      else {
+      else if (succeeded(line)) {
         synced = Math.max(synced, written);
         step('wal sync');
       }
     } else if (syncing.has(thread) && /<\.\.\. f(data)?sync resumed>/.test(line)) {
-      synced = Math.max(synced, syncing.get(thread) as number);
+      if (succeeded(line)) {
+        synced = Math.max(synced, syncing.get(thread) as number);
+        step('wal sync');
+      }
       syncing.delete(thread);
-      step('wal sync');
     } else if (thread === mainThread && read.test(line)) {
       // The steps since the request was read (the first answer's would start with the migrations).
       steps = ['read'];
@@ -265,6 +271,30 @@ describe('SQLite durability', () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('When the -wal file cannot be synced after a commit, then that commit fails as a storage error (503) and so does every statement after it, so nothing more is answered as stored', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'sms.sqlite');
+    const dialect = new DirectSqliteDialect(
+      async () => {
+        const sqlite = new Database(path);
+        sqlite.pragma('journal_mode = WAL');
+        sqlite.pragma('synchronous = NORMAL');
+        return sqlite;
+      },
+      // A database path whose -wal file cannot be opened: the sync after the first commit fails.
+      { syncWal: join(dir, 'missing', 'sms.sqlite') },
+    );
+    const db = new Kysely<Record<string, never>>({ dialect });
+    cleanups.push(() => void db.destroy());
+
+    const commit = await sql`create table t (x integer)`.execute(db).catch((error: unknown) => error);
+    expect(commit).toMatchObject({ code: 'SQLITE_IOERR_FSYNC' });
+    expect(isStorageUnavailable(commit)).toBe(true);
+    // A read too: the service answers 503 until it is restarted and SQLite recovers what is on the disk.
+    const read = await sql`select 1 as one`.execute(db).catch((error: unknown) => error);
+    expect(read).toBe(commit);
   });
 
   it.skipIf(skipWithoutStrace)(

@@ -106,7 +106,7 @@ function dialectFor(target: DatabaseTarget, logger: Logger | undefined, synchron
   // takes. SQLITE_SYNCHRONOUS=normal (for the benchmark that measures what durability costs) syncs the
   // log at checkpoints only. The callback writer's group commit shares one sync among the callbacks that
   // arrive together.
-  const syncWal = synchronous === 'full' && target.path !== ':memory:' ? `${target.path}-wal` : undefined;
+  const syncWal = synchronous === 'full' && target.path !== ':memory:' ? target.path : undefined;
   const connectionLevel = syncWal ? SQLITE_SYNCHRONOUS_LEVEL.normal : SQLITE_SYNCHRONOUS_LEVEL[synchronous];
   return new DirectSqliteDialect(
     async () => {

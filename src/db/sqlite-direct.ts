@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, fdatasync, openSync, realpathSync } from 'node:fs';
 import type SQLite from 'better-sqlite3';
 import {
   type CompiledQuery,
@@ -23,13 +23,15 @@ const connections = new WeakMap<DialectAdapter, Holder>();
  * Kysely's SQLite dialect, remembering the better-sqlite3 connection it opened so that compiled
  * statements (prepared.ts) can run on it directly inside a transaction.
  *
- * With `syncWal` (the path of the -wal file) it makes every commit durable itself: the connection runs
+ * With `syncWal` (the database file's path) it makes every commit durable itself: the connection runs
  * with `synchronous = NORMAL`, which writes a commit to the -wal file without syncing it, and each
  * statement that commits (a COMMIT, or a write outside a transaction) resolves only once an fdatasync
  * of the -wal file has completed. In WAL mode that is what `synchronous = FULL` does, but the sync runs
  * on libuv's thread pool instead of inside COMMIT on the event loop: while the disk works, the service
  * goes on reading and checking the next requests. The connection stays held until the sync is done, so
  * no other transaction writes meanwhile, and nothing is answered before its commit is on the disk.
+ * Unlike FULL, another process reading the file (the callbacks CLI, the sqlite3 shell) may see a commit
+ * a few milliseconds before it is on the disk; this process cannot, as it waits for the connection.
  */
 export class DirectSqliteDialect extends SqliteDialect {
   readonly #holder: Holder;
@@ -67,18 +69,20 @@ class WalSyncingDriver extends SqliteDriver {
   constructor(
     config: ConstructorParameters<typeof SqliteDriver>[0],
     private readonly holder: Holder,
-    private readonly walPath: string,
+    private readonly databasePath: string,
   ) {
     super(config);
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     await super.acquireConnection();
-    this.#connection ??= new WalSyncingConnection(this.holder.sqlite as SQLite.Database, this.walPath);
+    this.#connection ??= new WalSyncingConnection(this.holder.sqlite as SQLite.Database, this.databasePath);
     return this.#connection;
   }
 
   override async destroy(): Promise<void> {
+    // After a sync still on the pool: its descriptor must not close under it.
+    await super.acquireConnection();
     this.#connection?.close();
     await super.destroy();
   }
@@ -93,13 +97,16 @@ const UNSYNCED = /\brate_limit_hits\b/;
 class WalSyncingConnection implements DatabaseConnection {
   /**
    * The -wal file, opened at the first sync and kept: SQLite keeps that file (truncating it at most)
-   * while a connection is open, so the descriptor stays the file's.
+   * while a connection is open, so the descriptor stays the file's. SQLite names it after the database
+   * file with symbolic links resolved, and so does this.
    */
   #wal: number | undefined;
+  /** Set once a sync failed: every statement after it fails the same way (see executeQuery). */
+  #failed: Error | undefined;
 
   constructor(
     private readonly sqlite: SQLite.Database,
-    private readonly walPath: string,
+    private readonly databasePath: string,
   ) {}
 
   close(): void {
@@ -107,19 +114,38 @@ class WalSyncingConnection implements DatabaseConnection {
     this.#wal = undefined;
   }
 
-  #sync(): Promise<void> {
-    this.#wal ??= openSync(this.walPath, 'r');
+  async #sync(): Promise<void> {
+    this.#wal ??= openSync(`${realpathSync(this.databasePath)}-wal`, 'r');
     const fd = this.#wal;
-    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#failed) throw this.#failed;
     const inTransaction = this.sqlite.inTransaction;
     const statement = this.sqlite.prepare(query.sql);
     const result = runStatement<R>(statement, query.parameters);
     // Committed: a transaction ended other than by a rollback, or a statement that writes ran alone.
     const committed = inTransaction ? !/^\s*rollback\b/i.test(query.sql) : !statement.readonly;
-    if (committed && !this.sqlite.inTransaction && !UNSYNCED.test(query.sql)) await this.#sync();
+    if (!committed || this.sqlite.inTransaction || UNSYNCED.test(query.sql)) return result;
+    try {
+      await this.#sync();
+    } catch (cause) {
+      // The commit is in the -wal file, visible, and maybe not on the disk; a sync that failed cannot
+      // be tried again (the kernel reports a lost write-back once). Nothing more is stored or answered
+      // as stored: every statement fails from now on, a storage error (503), until a restart recovers
+      // the database from what is on the disk. SQLite's FULL would have kept the commit invisible.
+      this.#failed = Object.assign(
+        new Error(
+          `the -wal file could not be synced (${(cause as Error).message}): what was committed since the last sync may not be on the disk; restart the service`,
+          { cause },
+        ),
+        { code: 'SQLITE_IOERR_FSYNC' },
+      );
+      throw this.#failed;
+    }
     return result;
   }
 
