@@ -3,7 +3,6 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { newId } from '../src/core/ids';
 import type { Db } from '../src/db/database';
 import { startDispatcher } from '../src/events/dispatcher';
-import { insertEndpoint } from '../src/events/endpoints.repository';
 import { fanOut } from '../src/events/fan-out.repository';
 import { emitEvents } from '../src/events/outbox.repository';
 import { createLogger } from '../src/logger';
@@ -11,6 +10,7 @@ import { createMetrics } from '../src/metrics/metrics';
 import { testConfig } from './helpers/app';
 import { DB_KINDS, openTestDatabase } from './helpers/databases';
 import { startEventReceiver, withEvents } from './helpers/event-receiver';
+import { addEndpoint } from './helpers/events';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-12-03T08:00:00.000Z');
@@ -51,19 +51,9 @@ async function emitMany(
 /** An endpoint whose window was full from the first event on: all that is fanned out is still to queue. */
 async function addEndpointBehind(db: Db, id: string, eventTypes: string[] | null): Promise<void> {
   const first = await db.selectFrom('events').select('seq').orderBy('seq').limit(1).executeTakeFirstOrThrow();
-  await insertEndpoint(db, {
-    id,
-    url: `https://app.example/${id}`,
-    secrets: null,
-    retiring_secrets: null,
+  await addEndpoint(db, id, {
     event_types: eventTypes === null ? null : JSON.stringify(eventTypes),
-    source: 'api',
-    description: null,
-    failing_since: null,
-    paused_at: null,
-    created_at: at(T0),
     behind_from_seq: first.seq,
-    resumed_at: null,
   });
 }
 
@@ -126,10 +116,8 @@ describe.each(DB_KINDS)('catching up an endpoint that is behind, on %s', (kind) 
     });
     onTestFinished(() => dispatcher.stop());
     await receiver.waitFor((got) => got.some((e) => e.type === 'message.completed'), 30_000);
-    for (let i = 0; (await behindMark(raw, 'ep_behind')) !== null; i++) {
-      if (i > 1000) throw new Error('the catch-up did not end');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // Until the catch-up has ended.
+    await expect.poll(() => behindMark(raw, 'ep_behind'), { timeout: 30_000, interval: 20 }).toBeNull();
 
     const catchUps = statements.flatMap((s, i) =>
       /"redelivered_at" from "events" where "seq" >= /.test(s) ? [i] : [],

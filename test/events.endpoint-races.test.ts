@@ -1,74 +1,44 @@
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { newId } from '../src/core/ids';
 import type { Db } from '../src/db/database';
-import { deleteEndpoint, insertEndpoint, resumeEndpoint } from '../src/events/endpoints.repository';
+import { deleteEndpoint, resumeEndpoint } from '../src/events/endpoints.repository';
 import { redeliverEvent } from '../src/events/events-view.repository';
 import { fanOut } from '../src/events/fan-out.repository';
-import { emitEvent } from '../src/events/outbox.repository';
 import { DB_KINDS, openTestDatabase } from './helpers/databases';
+import { addEndpoint, emitStatus } from './helpers/events';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-12-03T08:00:00.000Z');
 const at = (ms: number) => new Date(ms).toISOString();
 
-async function emitStatus(db: Db, messageId: string, code: number, nowMs: number): Promise<void> {
-  const now = at(nowMs);
-  await db.transaction().execute((trx) =>
-    emitEvent(
-      trx,
-      'message.status_changed',
-      {
-        messageId,
-        batchId: `b-${messageId}`,
-        clientReference: null,
-        recipient: '+15551234567',
-        status: 'Dispatched',
-        code,
-        at: now,
-        operatorStatusAt: null,
-        final: false,
-      },
-      now,
-    ),
+/** Until `n` statements of this database wait for a lock, or `unless()` holds. */
+async function waitingOnLocks(db: Db, n: number, unless: () => boolean = () => false): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      if (unless()) return;
+      const { rows } = await sql<{ n: string }>`
+        select count(*) as n from pg_stat_activity
+        where wait_event_type = 'Lock' and datname = current_database()`.execute(db);
+      if (Number(rows[0]?.n) < n) throw new Error(`fewer than ${n} statements wait for a lock`);
+    },
+    { timeout: 5_000, interval: 25 },
   );
 }
 
-const addEndpoint = (db: Db, id: string) =>
-  insertEndpoint(db, {
-    id,
-    url: `https://app.example/${id}`,
-    secrets: null,
-    retiring_secrets: null,
-    event_types: null,
-    source: 'api',
-    description: null,
-    failing_since: null,
-    paused_at: null,
-    created_at: at(T0),
-    behind_from_seq: null,
-    resumed_at: null,
-  });
-
-/** Until `n` statements of this database wait for a lock. */
-async function waitingOnLocks(db: Db, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await sql<{ n: string }>`
-      select count(*) as n from pg_stat_activity
-      where wait_event_type = 'Lock' and datname = current_database()`.execute(db);
-    if (Number(rows[0]?.n) >= n) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`fewer than ${n} waiting`);
-}
-
 /**
- * Runs `first` (a fan-out) and `second` (an endpoint change) so that the fan-out has read the endpoints
- * and is about to write its deliveries when the change runs: a third session holds event_deliveries in
- * SHARE mode (reads go on, writes wait) until both wait (on it, or on each other), then lets go.
+ * Runs `first` (a fan-out) and `second` (a change beside it) so that the fan-out has read what it
+ * reads and is about to write when the change runs: a third session holds `table` in SHARE mode
+ * (reads go on, writes wait) until the change waits too (on it, or on the fan-out) or has ended
+ * without waiting, then lets go. What `second` returned.
  */
-async function interleave(db: Db, first: () => Promise<unknown>, second: () => Promise<unknown>) {
+async function interleave<T>(
+  db: Db,
+  table: 'event_deliveries' | 'event_endpoints',
+  first: () => Promise<unknown>,
+  second: () => Promise<T>,
+): Promise<T> {
   let release!: () => void;
   const released = new Promise<void>((r) => {
     release = r;
@@ -78,17 +48,21 @@ async function interleave(db: Db, first: () => Promise<unknown>, second: () => P
     locked = r;
   });
   const blocker = db.transaction().execute(async (trx) => {
-    await sql`lock table event_deliveries in share mode`.execute(trx);
+    await sql`lock table ${sql.table(table)} in share mode`.execute(trx);
     locked();
     await released;
   });
   await isLocked;
   const a = first();
   await waitingOnLocks(db, 1);
-  const b = second();
-  await waitingOnLocks(db, 2);
+  let ended = false;
+  const b = second().finally(() => {
+    ended = true;
+  });
+  await waitingOnLocks(db, 2, () => ended);
   release();
-  await Promise.all([blocker, a, b]);
+  const [, , result] = await Promise.all([blocker, a, b]);
+  return result;
 }
 
 describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
@@ -107,6 +81,7 @@ describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
 
       await interleave(
         db,
+        'event_deliveries',
         () => fanOut(db, { now: at(T0 + MINUTE), retryForMs: HOUR, window: 2 }),
         () => deleteEndpoint(db, 'ep_gone', at(T0 + MINUTE)),
       );
@@ -139,6 +114,7 @@ describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
       const resumedAt = T0 + 50 * MINUTE;
       await interleave(
         db,
+        'event_deliveries',
         () => fanOut(db, { now: at(resumedAt), retryForMs: HOUR, window: 1 }),
         () => resumeEndpoint(db, 'ep_resumed', at(resumedAt), at(resumedAt + HOUR)),
       );
@@ -168,30 +144,15 @@ describe.each(DB_KINDS.filter((k) => k === 'postgres'))(
       const id = second?.id as string;
       const now = T0 + 70 * MINUTE;
 
-      // A third session holds event_endpoints in SHARE mode: the fan-out reads, queues its row, and
-      // waits at its last write (the behind mark) with its row written but not committed.
-      let release!: () => void;
-      const released = new Promise<void>((r) => {
-        release = r;
-      });
-      let locked!: () => void;
-      const isLocked = new Promise<void>((r) => {
-        locked = r;
-      });
-      const blocker = db.transaction().execute(async (trx) => {
-        await sql`lock table event_endpoints in share mode`.execute(trx);
-        locked();
-        await released;
-      });
-      await isLocked;
-      const fan = fanOut(db, { now: at(now), retryForMs: HOUR, window: 1 });
-      await waitingOnLocks(db, 1);
-      // The redeliver either ends now (no fan-out lock: it cannot see the fan-out's row) or waits for
-      // the fan-out (the lock).
-      const redelivered = redeliverEvent(db, id, at(now), at(now + HOUR));
-      await Promise.race([redelivered, waitingOnLocks(db, 2)]);
-      release();
-      const [, , deliveries] = await Promise.all([blocker, fan, redelivered]);
+      // A third session holds event_endpoints: the fan-out reads, queues its row, and waits at its last
+      // write (the behind mark) with its row written but not committed. The redeliver either ends then
+      // (no fan-out lock: it cannot see the fan-out's row) or waits for the fan-out (the lock).
+      const deliveries = await interleave(
+        db,
+        'event_endpoints',
+        () => fanOut(db, { now: at(now), retryForMs: HOUR, window: 1 }),
+        () => redeliverEvent(db, id, at(now), at(now + HOUR)),
+      );
 
       expect(deliveries).toBe(1);
       const row = await db

@@ -5,8 +5,9 @@ import {
   rotateSecrets,
   signingSecrets,
 } from '../src/events/endpoint-secrets';
-import { insertEndpoint, rotateEndpointSecret } from '../src/events/endpoints.repository';
+import { rotateEndpointSecret } from '../src/events/endpoints.repository';
 import { DB_KINDS, openTestDatabase } from './helpers/databases';
+import { addEndpoint } from './helpers/events';
 
 const T0 = Date.parse('2026-12-02T09:00:00.000Z');
 const HOUR = 3_600_000;
@@ -70,19 +71,10 @@ describe('which secrets sign across rotations', () => {
 describe.each(DB_KINDS)('rotations stored, on %s', (kind) => {
   it('When two rotations of one endpoint run at once, then neither loses the secret the other replaced', async () => {
     const db = await openTestDatabase(kind);
-    await insertEndpoint(db, {
-      id: 'ep_rotated',
+    await addEndpoint(db, 'ep_rotated', {
       url: 'https://app.example/hooks',
       secrets: JSON.stringify(['whsec_s0']),
-      retiring_secrets: null,
-      event_types: null,
-      source: 'api',
-      description: null,
-      failing_since: null,
-      paused_at: null,
       created_at: new Date(T0).toISOString(),
-      behind_from_seq: null,
-      resumed_at: null,
     });
 
     const now = Date.now();

@@ -3,7 +3,7 @@ import { newId } from '../src/core/ids';
 import type { Db } from '../src/db/database';
 import { outboxBacklog } from '../src/events/deliveries.repository';
 import { startDispatcher } from '../src/events/dispatcher';
-import { insertEndpoint, resumeEndpoint } from '../src/events/endpoints.repository';
+import { resumeEndpoint } from '../src/events/endpoints.repository';
 import { purgeEvents } from '../src/events/events-retention';
 import { listEvents } from '../src/events/events-view.repository';
 import { fanOut, QUEUE_WINDOW } from '../src/events/fan-out.repository';
@@ -13,51 +13,12 @@ import { createMetrics } from '../src/metrics/metrics';
 import { testConfig } from './helpers/app';
 import { DB_KINDS, openTestDatabase } from './helpers/databases';
 import { startEventReceiver, withEvents } from './helpers/event-receiver';
+import { addEndpoint, emitStatus } from './helpers/events';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.parse('2026-12-03T08:00:00.000Z');
 const at = (ms: number) => new Date(ms).toISOString();
-
-/** A status change of a message, its code counting up: the order it was written in. */
-async function emitStatus(db: Db, messageId: string, code: number, nowMs = Date.now()): Promise<void> {
-  const now = at(nowMs);
-  await db.transaction().execute((trx) =>
-    emitEvent(
-      trx,
-      'message.status_changed',
-      {
-        messageId,
-        batchId: `b-${messageId}`,
-        clientReference: null,
-        recipient: '+15551234567',
-        status: 'Dispatched',
-        code,
-        at: now,
-        operatorStatusAt: null,
-        final: false,
-      },
-      now,
-    ),
-  );
-}
-
-async function addEndpoint(db: Db, id: string, eventTypes: string[] | null = null): Promise<void> {
-  await insertEndpoint(db, {
-    id,
-    url: `https://app.example/${id}`,
-    secrets: null,
-    retiring_secrets: null,
-    event_types: eventTypes === null ? null : JSON.stringify(eventTypes),
-    source: 'api',
-    description: null,
-    failing_since: null,
-    paused_at: null,
-    created_at: at(T0),
-    behind_from_seq: null,
-    resumed_at: null,
-  });
-}
 
 const deliveriesOf = (db: Db, endpointId: string) =>
   db
@@ -134,7 +95,7 @@ describe.each(DB_KINDS)('the queue window of an endpoint, on %s', (kind) => {
 
   it('When an endpoint takes some types only and is behind, then catching up queues only those, and the rest never', async () => {
     const db = await openTestDatabase(kind);
-    await addEndpoint(db, 'ep_typed', ['message.completed']);
+    await addEndpoint(db, 'ep_typed', { event_types: JSON.stringify(['message.completed']) });
     const message = newId();
     const now = at(T0);
     for (let i = 0; i < 3; i++) {

@@ -1,58 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids';
-import type { Db } from '../src/db/database';
-import { insertEndpoint } from '../src/events/endpoints.repository';
 import { listEvents, redeliverEvent } from '../src/events/events-view.repository';
 import { fanOut } from '../src/events/fan-out.repository';
-import { emitEvent } from '../src/events/outbox.repository';
 import { DB_KINDS, openTestDatabase } from './helpers/databases';
+import { addEndpoint, emitStatus } from './helpers/events';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-12-03T08:00:00.000Z');
 const at = (ms: number) => new Date(ms).toISOString();
 
-async function emitStatus(db: Db, messageId: string, code: number, nowMs: number): Promise<void> {
-  const now = at(nowMs);
-  await db.transaction().execute((trx) =>
-    emitEvent(
-      trx,
-      'message.status_changed',
-      {
-        messageId,
-        batchId: `b-${messageId}`,
-        clientReference: null,
-        recipient: '+15551234567',
-        status: 'Dispatched',
-        code,
-        at: now,
-        operatorStatusAt: null,
-        final: false,
-      },
-      now,
-    ),
-  );
-}
-
 describe.each(DB_KINDS)(
   'redelivering an event an endpoint that is behind has still to queue, on %s',
   (kind) => {
     it('When POST /events/:id/redeliver asks again for an event not yet queued for an endpoint that is behind, then that endpoint gets it with a fresh EVENT_RETRY_FOR_SECONDS, not given up unsent', async () => {
       const db = await openTestDatabase(kind);
-      await insertEndpoint(db, {
-        id: 'ep_behind',
-        url: 'https://app.example/behind',
-        secrets: null,
-        retiring_secrets: null,
-        event_types: null,
-        source: 'api',
-        description: null,
-        failing_since: null,
-        paused_at: null,
-        created_at: at(T0),
-        behind_from_seq: null,
-        resumed_at: null,
-      });
+      await addEndpoint(db, 'ep_behind', { url: 'https://app.example/behind' });
       const message = newId();
       await emitStatus(db, message, 0, T0);
       await emitStatus(db, message, 1, T0);

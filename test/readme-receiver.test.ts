@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { newId } from '../src/core/ids';
 import { startDispatcher } from '../src/events/dispatcher';
 import { emitEvent } from '../src/events/outbox.repository';
@@ -52,15 +52,13 @@ async function startExample(port: number): Promise<{ child: ChildProcess; output
     rmSync(dir, { recursive: true, force: true });
   });
   // Up once it answers (a GET it has no route for: 404).
-  for (let i = 0; ; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/`).then(
-      () => true,
-      () => false,
-    );
-    if (up) break;
-    if (i > 300 || child.exitCode !== null) throw new Error(`the README's receiver did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await vi.waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the README's receiver exited: ${out}`);
+      await fetch(`http://127.0.0.1:${port}/`);
+    },
+    { timeout: 15_000, interval: 50 },
+  );
   return { child, output: () => out };
 }
 
