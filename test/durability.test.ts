@@ -298,7 +298,7 @@ describe('SQLite durability', () => {
   });
 
   it.skipIf(skipWithoutStrace)(
-    'When callbacks are answered one at a time, then for each the serving thread reads it, writes it to the -wal file, syncs that file, and only then writes the 200',
+    'When callbacks are answered one at a time, then for each the serving thread reads it and writes it to the -wal file, a thread syncs that file, and only then does the serving thread write the 200',
     async () => {
       const answers = await traceAnswers('full', 30, 1);
       // Another commit (the purge's first run, the dispatcher's) may come in between, synced the same
