@@ -30,6 +30,10 @@ export function clientRateLimit(
       limit: perMinute,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
+      // The check that a limiter is made at start-up, not per request, reads a stack trace, and with
+      // --enable-source-maps (npm start) that parses and keeps the bundle's whole source map: about 4 MB
+      // of peak RSS under load (bench/NOTES.md). Ours are all made at start-up.
+      validate: { creationStack: false },
       store: failOpen(stores.create(`rl:${name}:`)),
       keyGenerator: (req) => {
         const check = checkApiKey(req, apiKeys);
