@@ -3,7 +3,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createCallbackWriter } from '../src/callbacks/callback-writer';
-import { startCheckpointer } from '../src/db/checkpointer';
+import { drainDue, startCheckpointer } from '../src/db/checkpointer';
 import { type Db, openDatabase, parseDatabaseUrl } from '../src/db/database';
 import { logDrain } from '../src/db/sqlite-direct';
 import { createLogger } from '../src/logger';
@@ -83,7 +83,8 @@ it('When callbacks are written without pause, then the -wal file stays bounded i
   };
   await Promise.all(Array.from({ length: 50 }, client));
 
-  // The writer pauses for the worker's checkpoint at 2,000 log pages, and the log starts over: about 8 MB.
+  // The writer pauses for the worker's checkpoint at about 2,000 log pages (the worker checks sooner
+  // the faster the log grows), and the log starts over: about 8 MB, 12 MB here at 80,000 in 3 s.
   expect(n).toBeGreaterThan(1_000);
   expect(sizeOf(`${path}-wal`)).toBeLessThan(16_000_000);
 });
@@ -129,6 +130,18 @@ describe('draining the write-ahead log', () => {
 
     // Only the frames of that last transaction: the log started over at it.
     expect(logFrames()).toBeLessThan(10);
+  });
+
+  it('When a checkpoint reports the log as long as the last drain left it, then no second drain is due; once the log has grown or started over and passed drainFrames again, one is', () => {
+    expect(drainDue({ log: 2_500 }, 2_000)).toBe(true);
+    expect(drainDue({ log: 1_500 }, 2_000)).toBe(false);
+    expect(drainDue(undefined, 2_000)).toBe(false);
+    // The worker's next checkpoint ran before the writers' next write: the log is as the drain left it.
+    expect(drainDue({ log: 5_268 }, 2_000, 5_268)).toBe(false);
+    // Written since without starting over (a reader in the way): a drain again.
+    expect(drainDue({ log: 5_300 }, 2_000, 5_268)).toBe(true);
+    // Started over and grown past drainFrames again.
+    expect(drainDue({ log: 2_100 }, 2_000, 5_268)).toBe(true);
   });
 
   it('When the database is PostgreSQL or in memory, then there is never a drain to wait for', async () => {

@@ -24,10 +24,25 @@ function checkpoint() {
     return undefined;
   }
 }
-const timer = setInterval(() => parentPort.postMessage({ progress: checkpoint() }), workerData.intervalMs);
+// Every intervalMs, or sooner where the log, growing at its last pace, would pass drainFrames before
+// then: so the writers hear of it at about drainFrames however fast they write.
+let timer;
+let last = { log: 0, at: performance.now() };
+function tick() {
+  const progress = checkpoint();
+  parentPort.postMessage({ progress });
+  const log = progress ? progress.log : 0;
+  const at = performance.now();
+  const perMs = (log >= last.log ? log - last.log : log) / Math.max(at - last.at, 1);
+  last = { log, at };
+  const left = workerData.drainFrames - log;
+  const wait = left > 0 && perMs * workerData.intervalMs > left ? left / perMs : workerData.intervalMs;
+  timer = setTimeout(tick, Math.max(1, Math.floor(wait)));
+}
+timer = setTimeout(tick, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message === 'drain') return parentPort.postMessage({ drained: checkpoint() });
-  clearInterval(timer);
+  clearTimeout(timer);
   db.close();
   Atomics.store(workerData.closed, 0, 1);
   Atomics.notify(workerData.closed, 0);
@@ -46,6 +61,14 @@ export type CheckpointerOptions = {
 
 /** What a checkpoint reported: the frames in the log (all copied back, unless a reader held some). */
 type Progress = { log: number };
+
+/**
+ * Whether a checkpoint's report calls for the writers to pause: the log is past `drainFrames`, and not
+ * as long as the last drain left it. A report of that length comes from a checkpoint run before the
+ * writers' next write, which starts the log over; pausing for it would be a second drain of nothing.
+ */
+export const drainDue = (progress: Progress | undefined, drainFrames: number, drainedLog?: number) =>
+  progress !== undefined && progress.log > drainFrames && progress.log !== drainedLog;
 
 export type Checkpointer = {
   /**
@@ -67,13 +90,14 @@ export const checkpointerOf = (sqlite: SQLite.Database): Checkpointer | undefine
  * Takes checkpointing off the connection that serves requests. Left to itself, SQLite checkpoints
  * inside whichever commit takes the log past `wal_autocheckpoint` pages: the event loop then waits
  * while every page written since is copied into the database file and that file is synced (tens of
- * milliseconds under load, one commit in ten). Here a worker copies pages every `intervalMs` with
- * PASSIVE checkpoints, which never wait for the writer, so the copying and the syncs happen on its
- * thread. Copying alone never lets the log start over under steady writes: SQLite restarts it only at
- * a write that finds every frame copied, and a writer that never pauses never gives the checkpoint
- * that moment. So once the log passes `drainFrames` the writers pause (drainIfDue) for one checkpoint
- * of the worker's, and their next write starts the log over. The serving connection's own
- * auto-checkpoint stays on, far higher, as the bound should the worker stop (database.ts).
+ * milliseconds under load, one commit in ten). Here a worker copies pages every `intervalMs` (sooner
+ * when the log would pass `drainFrames` before then, at the pace it grows) with PASSIVE checkpoints,
+ * which never wait for the writer, so the copying and the syncs happen on its thread. Copying alone
+ * never lets the log start over under steady writes: SQLite restarts it only at a write that finds
+ * every frame copied, and a writer that never pauses never gives the checkpoint that moment. So once
+ * the log passes `drainFrames` the writers pause (drainIfDue) for one checkpoint of the worker's, and
+ * their next write starts the log over. The serving connection's own auto-checkpoint stays on, far
+ * higher, as the bound should the worker stop (database.ts).
  */
 export function startCheckpointer(
   sqlite: SQLite.Database,
@@ -87,6 +111,7 @@ export function startCheckpointer(
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path,
       intervalMs: options.intervalMs,
+      drainFrames: options.drainFrames,
       closed,
     },
     // A checkpoint needs no JavaScript heap to speak of.
@@ -94,6 +119,8 @@ export function startCheckpointer(
   });
   worker.unref();
   let due = false;
+  /** The log's length at the last drain: a report of the same length comes before any write since. */
+  let drainedLog: number | undefined;
   let draining: { promise: Promise<void>; settle(): void } | undefined;
   const settleDrain = () => {
     draining?.settle();
@@ -110,12 +137,12 @@ export function startCheckpointer(
       if (message.error) options.onError(message.error);
       if (message.ready) options.onReady?.(message.ready);
       // Copied up to the last commit is not enough: a write already under way keeps the log going.
-      if ('progress' in message)
-        due = message.progress !== undefined && message.progress.log > options.drainFrames;
+      if ('progress' in message) due = drainDue(message.progress, options.drainFrames, drainedLog);
       if ('drained' in message) {
         // Copied up to the last commit: the next write starts the log over. Not copied (an error,
         // or a reader in the way): the next progress says whether to try again.
         due = false;
+        drainedLog = message.drained?.log;
         settleDrain();
       }
     },
