@@ -56,13 +56,18 @@ export async function releaseMessage(db: Handle, id: string, owner: string): Pro
     .execute();
 }
 
-export async function openRecipients(db: Handle, messageId: string) {
+/**
+ * The message's recipients still without a final status and due for a check, read after the message
+ * is claimed: another instance may have checked them between this sweep's list and its claim.
+ */
+export async function openRecipients(db: Handle, messageId: string, now: string) {
   return db
     .selectFrom('recipients')
     .select(['msisdn', 'status'])
     .where('message_id', '=', messageId)
     .where('status_rank', '<', FINAL_RANK)
     .where('status', '<>', SEND_STATUS.noReport)
+    .where((eb) => eb.or([eb('next_check_at', 'is', null), eb('next_check_at', '<=', now)]))
     .execute();
 }
 

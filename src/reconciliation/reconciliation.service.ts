@@ -69,7 +69,7 @@ export async function sweepOnce(
     try {
       const expired =
         message.expire_at !== null && Date.parse(message.expire_at) + settings.expiryGraceMs < nowMs;
-      for (const recipient of await openRecipients(db, message.id)) {
+      for (const recipient of await openRecipients(db, message.id, now)) {
         if (stopping()) break;
         const outcome = expired
           ? (await tracking.markNoReport(db, message.id, recipient.msisdn, now))

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger';
 import { optOutRules } from '../../src/opt-outs/opt-out-settings';
 import { findOptedOut } from '../../src/opt-outs/opt-outs.repository';
+import {
+  claimMessage,
+  findMessagesToReconcile,
+  openRecipients,
+} from '../../src/reconciliation/reconciliation.repository';
 import { resolveSendsInDoubt, sweepOnce } from '../../src/reconciliation/reconciliation.service';
 import type { SinchClient } from '../../src/sinch/sinch.client';
 import { createSinchClient } from '../../src/sinch/sinch.client';
@@ -152,6 +157,38 @@ describe('reconciliation across instances', () => {
     expect(asked).toHaveLength(3);
     expect(new Set(asked).size).toBe(3);
     expect(a.applied + b.applied).toBe(3);
+  });
+
+  it('When another instance checked a message between this sweep listing it and claiming it, then the claimed message has no recipient left for this sweep to ask Sinch about', async () => {
+    const pair = await lostCallbacks();
+    const sent = await sendAndLetSinchFinish(pair, '+15551230001');
+    const { db } = pair.service;
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    // What sweepOnce does per message, in the order the race gives: b lists, a sweeps, b claims.
+    const listed = await findMessagesToReconcile(db, now, now, 50);
+    expect(listed.map((m) => m.id)).toEqual([sent.messageId]);
+    // Sinch says the message is still on its way: the recipient stays open, checked again in a minute.
+    const real = createSinchClient(pair.config.sinch);
+    const onItsWay: SinchClient = {
+      ...real,
+      getRecipientReport: async (batchId, recipient) => ({
+        type: 'recipient_delivery_report_sms',
+        batch_id: batchId,
+        recipient,
+        code: 0,
+        status: 'Dispatched',
+        at: new Date().toISOString(),
+      }),
+    };
+    const a = await sweepOnce(deps(pair, onItsWay), 'instance-a', nowMs);
+    expect(a.failed).toBe(0);
+    expect(a.applied + a.unchanged).toBe(1);
+    expect(
+      await claimMessage(db, sent.messageId, 'instance-b', now, new Date(nowMs + 60_000).toISOString()),
+    ).toBe(true);
+
+    expect(await openRecipients(db, sent.messageId, now)).toEqual([]);
   });
 
   it('When a send timed out though Sinch took it and no report came, then the sweep finds its batch and follows it to Delivered', async () => {
