@@ -311,7 +311,8 @@ describe('reconciliation across instances', () => {
       config: (c) => ({
         ...c,
         publicBaseUrl: undefined,
-        reconcile: { ...c.reconcile, ...settings, intervalMs: 100 },
+        // A sweep may ask before the emulator has delivered (it answers Dispatched): it asks again soon.
+        reconcile: { ...c.reconcile, ...settings, intervalMs: 100, recheckMs: 100 },
       }),
       emulator: { defaultCallbackUrl: 'http://127.0.0.1:9/nowhere', maxCallbackAttempts: 1 },
     });
