@@ -46,6 +46,21 @@ const deps = (pair: Pair, sinch: SinchClient = createSinchClient(pair.config.sin
   optOuts: optOutRules(pair.config.optOuts),
 });
 
+/** The emulator's Sinch client, except that every recipient report it fetches says `status` and `code`. */
+function answering(pair: Pair, status: 'Failed' | 'Dispatched', code: number): SinchClient {
+  return {
+    ...createSinchClient(pair.config.sinch),
+    getRecipientReport: async (batchId, recipient) => ({
+      type: 'recipient_delivery_report_sms',
+      batch_id: batchId,
+      recipient,
+      code,
+      status,
+      at: new Date().toISOString(),
+    }),
+  };
+}
+
 describe.each(DB_KINDS)('reconciliation on %s', (db) => {
   it('When a delivery report never arrived, then the sweep asks Sinch and applies the answer', async () => {
     const pair = await lostCallbacks(db);
@@ -112,19 +127,8 @@ describe('reconciliation and opt-outs', () => {
   it('When the report the sweep fetches carries code 257, then the recipient is opted out as from a callback', async () => {
     const pair = await lostCallbacks();
     const sent = await sendAndLetSinchFinish(pair, '+15551234567');
-    const real = createSinchClient(pair.config.sinch);
     // Sinch's answer for a toll-free number whose owner sent STOP to the network.
-    const optedOutAtSinch: SinchClient = {
-      ...real,
-      getRecipientReport: async (batchId, recipient) => ({
-        type: 'recipient_delivery_report_sms',
-        batch_id: batchId,
-        recipient,
-        code: 257,
-        status: 'Failed',
-        at: new Date().toISOString(),
-      }),
-    };
+    const optedOutAtSinch = answering(pair, 'Failed', 257);
 
     const result = await sweepOnce(deps(pair, optedOutAtSinch));
 
@@ -169,18 +173,7 @@ describe('reconciliation across instances', () => {
     const listed = await findMessagesToReconcile(db, now, now, 50);
     expect(listed.map((m) => m.id)).toEqual([sent.messageId]);
     // Sinch says the message is still on its way: the recipient stays open, checked again in a minute.
-    const real = createSinchClient(pair.config.sinch);
-    const onItsWay: SinchClient = {
-      ...real,
-      getRecipientReport: async (batchId, recipient) => ({
-        type: 'recipient_delivery_report_sms',
-        batch_id: batchId,
-        recipient,
-        code: 0,
-        status: 'Dispatched',
-        at: new Date().toISOString(),
-      }),
-    };
+    const onItsWay = answering(pair, 'Dispatched', 401);
     const a = await sweepOnce(deps(pair, onItsWay), 'instance-a', nowMs);
     expect(a.failed).toBe(0);
     expect(a.applied + a.unchanged).toBe(1);
