@@ -30,11 +30,22 @@ const CENSOR = '[redacted]';
 
 type Fields = Record<string, unknown>;
 
-/** A shallow copy that keeps the prototype and every own property (an error's message and stack). */
-const copyOf = (value: object): Fields =>
-  Array.isArray(value)
-    ? ([...value] as unknown as Fields)
-    : Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
+/**
+ * A shallow copy that keeps the prototype and every own property (an error's message and stack), as
+ * values: a getter is read on the original (newer Node's `stack` getter answers nothing on a copy),
+ * and a frozen or sealed original gives a copy whose fields can be blanked.
+ */
+function copyOf(value: object): Fields {
+  if (Array.isArray(value)) return [...value] as unknown as Fields;
+  const copy = Object.create(Object.getPrototypeOf(value)) as Fields;
+  const descriptors = Object.getOwnPropertyDescriptors(value);
+  for (const key of Reflect.ownKeys(descriptors)) {
+    const { get, value: own, enumerable } = descriptors[key as string] as PropertyDescriptor;
+    const field = get ? (value as Fields)[key as string] : own;
+    Object.defineProperty(copy, key, { value: field, enumerable, writable: true, configurable: true });
+  }
+  return copy;
+}
 
 /** `value` with `path[at…]` blanked: the same object when nothing is there, else a copy of the way to it. */
 function blanked(value: unknown, path: readonly string[], at: number): unknown {
@@ -48,6 +59,8 @@ function blanked(value: unknown, path: readonly string[], at: number): unknown {
 }
 
 function blankedAt(fields: Fields, key: string, path: readonly string[], at: number): Fields {
+  // An undefined field is left out of the line anyway: blanking it would show a secret that is not there.
+  if (fields[key] === undefined) return fields;
   const next = at === path.length - 1 ? CENSOR : blanked(fields[key], path, at + 1);
   if (next === fields[key]) return fields;
   const copy = copyOf(fields);
@@ -96,10 +109,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     destination ?? stdoutLines(),
   );
   // pino gives a child's bindings to no formatter: they are blanked on the way in. Children of
-  // children inherit this method from the root.
-  const child = logger.child;
+  // children inherit these methods from the root.
+  const { child, setBindings } = logger;
   logger.child = function (this: Logger, bindings, options) {
     return child.call(this, redacted(bindings), options);
   } as Logger['child'];
+  logger.setBindings = function (this: Logger, bindings) {
+    setBindings.call(this, redacted(bindings));
+  };
   return logger;
 }
