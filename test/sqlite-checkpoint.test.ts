@@ -132,16 +132,40 @@ describe('draining the write-ahead log', () => {
     expect(logFrames()).toBeLessThan(10);
   });
 
-  it('When a checkpoint reports the log as long as the last drain left it, then no second drain is due; once the log has grown or started over and passed drainFrames again, one is', () => {
-    expect(drainDue({ log: 2_500 }, 2_000)).toBe(true);
-    expect(drainDue({ log: 1_500 }, 2_000)).toBe(false);
+  it('When a checkpoint reports nothing committed since the last drain, then no second drain is due; once something was, and the log is past drainFrames, one is', () => {
+    expect(drainDue({ log: 2_500, version: 1 }, 2_000)).toBe(true);
+    expect(drainDue({ log: 1_500, version: 1 }, 2_000)).toBe(false);
     expect(drainDue(undefined, 2_000)).toBe(false);
+    const drain = { log: 5_268, version: 7 };
     // The worker's next checkpoint ran before the writers' next write: the log is as the drain left it.
-    expect(drainDue({ log: 5_268 }, 2_000, 5_268)).toBe(false);
-    // Written since without starting over (a reader in the way): a drain again.
-    expect(drainDue({ log: 5_300 }, 2_000, 5_268)).toBe(true);
-    // Started over and grown past drainFrames again.
-    expect(drainDue({ log: 2_100 }, 2_000, 5_268)).toBe(true);
+    expect(drainDue({ log: 5_268, version: 7 }, 2_000, drain)).toBe(false);
+    // Written since, without starting over (a reader in the way), or started over and grown back to
+    // the same length: a drain again.
+    expect(drainDue({ log: 5_300, version: 8 }, 2_000, drain)).toBe(true);
+    expect(drainDue({ log: 5_268, version: 9 }, 2_000, drain)).toBe(true);
+  });
+
+  it('When another connection commits, then data_version on a checkpointing connection changes, and its own checkpoints leave it as it was (what drainDue relies on)', async () => {
+    const { path } = await openSqlite();
+    const raw = rawConnection(`${path}-raw`);
+    const reports: Array<{ log: number; version: number }> = [];
+    const worker = new SQLite(`${path}-raw`);
+    onTestFinished(() => {
+      worker.close();
+    });
+    const report = () => {
+      const [result] = worker.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+      reports.push({
+        log: result?.log ?? -1,
+        version: worker.pragma('data_version', { simple: true }) as number,
+      });
+    };
+    report();
+    report();
+    raw.write(2);
+    report();
+    expect(reports[1]?.version).toBe(reports[0]?.version);
+    expect(reports[2]?.version).not.toBe(reports[1]?.version);
   });
 
   it('When the database is PostgreSQL or in memory, then there is never a drain to wait for', async () => {

@@ -18,7 +18,8 @@ parentPort.postMessage({ ready: { synchronous: db.pragma('synchronous', { simple
 function checkpoint() {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    return { log: result.log };
+    // Changes whenever another connection has committed since this one last asked.
+    return { log: result.log, version: db.pragma('data_version', { simple: true }) };
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message || error) });
     return undefined;
@@ -59,16 +60,20 @@ export type CheckpointerOptions = {
   onReady?(settings: { synchronous: number }): void;
 };
 
-/** What a checkpoint reported: the frames in the log (all copied back, unless a reader held some). */
-type Progress = { log: number };
+/**
+ * What a checkpoint reported: the frames in the log (all copied back, unless a reader held some), and
+ * the database's `data_version` as the worker's connection saw it then.
+ */
+type Progress = { log: number; version: number };
 
 /**
- * Whether a checkpoint's report calls for the writers to pause: the log is past `drainFrames`, and not
- * as long as the last drain left it. A report of that length comes from a checkpoint run before the
- * writers' next write, which starts the log over; pausing for it would be a second drain of nothing.
+ * Whether a checkpoint's report calls for the writers to pause: the log is past `drainFrames`, and
+ * something was committed since the last drain. A report with the drain's version comes from a
+ * checkpoint run before the writers' next write, which starts the log over; pausing for it would be a
+ * second drain of nothing.
  */
-export const drainDue = (progress: Progress | undefined, drainFrames: number, drainedLog?: number) =>
-  progress !== undefined && progress.log > drainFrames && progress.log !== drainedLog;
+export const drainDue = (progress: Progress | undefined, drainFrames: number, lastDrain?: Progress) =>
+  progress !== undefined && progress.log > drainFrames && progress.version !== lastDrain?.version;
 
 export type Checkpointer = {
   /**
@@ -119,8 +124,8 @@ export function startCheckpointer(
   });
   worker.unref();
   let due = false;
-  /** The log's length at the last drain: a report of the same length comes before any write since. */
-  let drainedLog: number | undefined;
+  /** What the last drain reported: a report of its version comes before any write since. */
+  let lastDrain: Progress | undefined;
   let draining: { promise: Promise<void>; settle(): void } | undefined;
   const settleDrain = () => {
     draining?.settle();
@@ -137,12 +142,12 @@ export function startCheckpointer(
       if (message.error) options.onError(message.error);
       if (message.ready) options.onReady?.(message.ready);
       // Copied up to the last commit is not enough: a write already under way keeps the log going.
-      if ('progress' in message) due = drainDue(message.progress, options.drainFrames, drainedLog);
+      if ('progress' in message) due = drainDue(message.progress, options.drainFrames, lastDrain);
       if ('drained' in message) {
         // Copied up to the last commit: the next write starts the log over. Not copied (an error,
         // or a reader in the way): the next progress says whether to try again.
         due = false;
-        drainedLog = message.drained?.log;
+        lastDrain = message.drained;
         settleDrain();
       }
     },
