@@ -1,5 +1,18 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Handle } from '../db/database';
+import type { RecipientsTable } from '../db/schema';
 import { FINAL_RANK, SEND_STATUS } from '../tracking';
+
+/**
+ * A recipient the sweep asks about: no final status, not given up on (NoReport), and due for a check
+ * at `now`. The one rule for both the sweep's list and what it reads once it holds a message.
+ */
+const dueForCheck = (eb: ExpressionBuilder<{ r: RecipientsTable }, 'r'>, now: string) =>
+  eb.and([
+    eb('r.status_rank', '<', FINAL_RANK),
+    eb('r.status', '<>', SEND_STATUS.noReport),
+    eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', now)]),
+  ]);
 
 /**
  * Messages Sinch accepted at least `cutoff` ago that still have a recipient without a final status,
@@ -12,9 +25,7 @@ export async function findMessagesToReconcile(db: Handle, now: string, cutoff: s
       .innerJoin('messages as m', 'm.id', 'r.message_id')
       .select(['m.id', 'm.batch_id', 'm.expire_at'])
       .distinct()
-      .where('r.status_rank', '<', FINAL_RANK)
-      .where('r.status', '<>', SEND_STATUS.noReport)
-      .where((eb) => eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', now)]))
+      .where((eb) => dueForCheck(eb, now))
       // A batch id means Sinch has the batch, even when our own call to it ended in doubt.
       .where('m.batch_id', 'is not', null)
       // A scheduled batch is asked about once it has been out that long, not while it waits to leave.
@@ -62,12 +73,10 @@ export async function releaseMessage(db: Handle, id: string, owner: string): Pro
  */
 export async function openRecipients(db: Handle, messageId: string, now: string) {
   return db
-    .selectFrom('recipients')
-    .select(['msisdn', 'status'])
-    .where('message_id', '=', messageId)
-    .where('status_rank', '<', FINAL_RANK)
-    .where('status', '<>', SEND_STATUS.noReport)
-    .where((eb) => eb.or([eb('next_check_at', 'is', null), eb('next_check_at', '<=', now)]))
+    .selectFrom('recipients as r')
+    .select(['r.msisdn', 'r.status'])
+    .where('r.message_id', '=', messageId)
+    .where((eb) => dueForCheck(eb, now))
     .execute();
 }
 
